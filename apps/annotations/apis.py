@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.annotations import selectors, services
+from apps.annotations.models import Annotation
+from apps.annotations.serializers import (
+    AnnotationBulkInput,
+    AnnotationImportInput,
+    AnnotationFilterInput,
+    AnnotationOutput,
+    AnnotationUpdateInput,
+)
+from apps.common.roles import LABELERS, MANAGERS
+from apps.common.views import RoleScopedApi
+from apps.jobs.serializers import JobOutput
+from apps.projects.selectors import membership_for
+
+
+class ProjectAnnotationsApi(RoleScopedApi):
+    access = {"GET": LABELERS, "POST": LABELERS}
+
+    @extend_schema(parameters=[AnnotationFilterInput], responses=AnnotationOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        filters = AnnotationFilterInput(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        query = selectors.annotations_for(
+            project_id=self.project_id, role=self.get_role(request),
+            member=membership_for(user=request.user, project_id=self.project_id),
+            **filters.validated_data,
+        )  # fmt: skip
+        return self.paginate(request, query, AnnotationOutput)
+
+    @extend_schema(request=AnnotationBulkInput, responses={201: AnnotationOutput(many=True)})
+    def post(self, request: Request, project_id: int) -> Response:
+        payload = AnnotationBulkInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        created = services.annotations_bulk_create(
+            actor=request.user, project_id=self.project_id,
+            records=payload.validated_data["annotations"], role=self.get_role(request),
+            member=membership_for(user=request.user, project_id=self.project_id),
+            reason=payload.validated_data["reason"],
+        )  # fmt: skip
+        return Response({"created": len(created), "ids": [a.pk for a in created]},
+                        status=status.HTTP_201_CREATED)  # fmt: skip
+
+
+class AnnotationDetailApi(RoleScopedApi):
+    access = {"GET": LABELERS, "PATCH": LABELERS, "DELETE": LABELERS}
+
+    def project_id_from_url(self) -> int | None:
+        project_id = (
+            Annotation.objects.filter(pk=self.kwargs["annotation_id"]).values_list("project_id", flat=True).first()
+        )
+        if project_id is None:
+            raise Http404
+        return project_id
+
+    def _annotation(self, request: Request) -> Annotation:
+        annotation = selectors.annotation_in_scope(
+            annotation_id=self.kwargs["annotation_id"], role=self.get_role(request),
+            member=membership_for(user=request.user, project_id=self.project_id),
+        )  # fmt: skip
+        if annotation is None:
+            raise Http404
+        return annotation
+
+    @extend_schema(responses=AnnotationOutput)
+    def get(self, request: Request, annotation_id: int) -> Response:
+        return Response(AnnotationOutput(self._annotation(request)).data)
+
+    @extend_schema(request=AnnotationUpdateInput, responses=AnnotationOutput)
+    def patch(self, request: Request, annotation_id: int) -> Response:
+        payload = AnnotationUpdateInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        version, reason = data.pop("version"), data.pop("reason")
+        updated = services.annotation_update(
+            actor=request.user, annotation=self._annotation(request), base_version=version,
+            changes=data, role=self.get_role(request),
+            member=membership_for(user=request.user, project_id=self.project_id), reason=reason,
+        )  # fmt: skip
+        return Response(AnnotationOutput(updated).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("version", int, required=False), OpenApiParameter("reason", str)],
+        responses={204: None},
+    )
+    def delete(self, request: Request, annotation_id: int) -> Response:
+        version = request.query_params.get("version")
+        if version is not None and not version.isdigit():
+            return Response({"version": ["must be an integer"]}, status=status.HTTP_400_BAD_REQUEST)
+        services.annotation_delete(
+            actor=request.user, annotation=self._annotation(request),
+            base_version=int(version) if version is not None else None, role=self.get_role(request),
+            member=membership_for(user=request.user, project_id=self.project_id),
+            reason=request.query_params.get("reason", ""),
+        )  # fmt: skip
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProjectAnnotationImportsApi(RoleScopedApi):
+    """Large bulk imports run as a job: 202 now, poll /api/jobs/{id}/ for the outcome."""
+
+    access = {"POST": MANAGERS}
+
+    @extend_schema(request=AnnotationImportInput, responses={202: JobOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        payload = AnnotationImportInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        job = services.import_job_start(
+            actor=request.user, project_id=self.project_id,
+            records=payload.validated_data["annotations"], reason=payload.validated_data["reason"],
+        )  # fmt: skip
+        return Response(JobOutput(job).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from apps.annotations.models import Annotation, Source
+from apps.common.roles import Role
+from apps.projects.models import Annotator
+
+
+def annotations_for(
+    *,
+    project_id: int,
+    role: str,
+    member: Annotator | None,
+    item: int | None = None,
+    annotator: int | None = None,
+    label_class: int | None = None,
+    source: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> QuerySet[Annotation]:
+    """Annotations a role may read: an annotator sees only their own human work, never gold."""
+    query = Annotation.objects.filter(project_id=project_id)
+    if role == Role.ANNOTATOR:
+        query = query.filter(author_id=getattr(member, "pk", -1)).exclude(source=Source.GOLD)
+    filters: dict[str, Any] = {
+        "item_id": item, "author_id": annotator, "label_class_id": label_class, "source": source,
+        "created_at__gte": created_after, "created_at__lt": created_before,
+    }  # fmt: skip
+    return query.filter(**{k: v for k, v in filters.items() if v is not None}).order_by("id")
+
+
+def annotation_in_scope(*, annotation_id: int, role: str, member: Annotator | None) -> Annotation | None:
+    annotation = Annotation.objects.filter(pk=annotation_id).first()
+    if annotation is None:
+        return None
+    if role == Role.ANNOTATOR and (
+        annotation.author_id != getattr(member, "pk", None) or annotation.source == Source.GOLD
+    ):
+        return None
+    return annotation

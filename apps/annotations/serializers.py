@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import serializers
+
+from apps.annotations.models import Annotation, GeometryType, Source
+
+
+class AnnotationInput(serializers.Serializer):
+    item = serializers.IntegerField(min_value=1)
+    label_class = serializers.IntegerField(min_value=1)
+    geometry_type = serializers.ChoiceField(choices=GeometryType.choices)
+    geometry = serializers.JSONField(required=False, default=dict)
+    attributes = serializers.DictField(required=False, default=dict)
+    score = serializers.FloatField(required=False, allow_null=True, default=None,
+                                   min_value=0.0, max_value=1.0)  # fmt: skip
+    source = serializers.ChoiceField(choices=Source.choices, required=False, default=Source.HUMAN)
+    author = serializers.IntegerField(required=False, allow_null=True, default=None)
+    model_id = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    created_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def validate_geometry(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("must be an object")
+        return value
+
+
+class AnnotationBulkInput(serializers.Serializer):
+    annotations = serializers.ListField(child=AnnotationInput(), allow_empty=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+    def validate_annotations(self, value):
+        cap = settings.LABELQC_MAX_BULK_ANNOTATIONS
+        if len(value) > cap:
+            raise serializers.ValidationError(f"at most {cap} annotations per request; use an import job")
+        return value
+
+
+class AnnotationImportInput(serializers.Serializer):
+    annotations = serializers.ListField(child=AnnotationInput(), allow_empty=False, max_length=1_000_000)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class AnnotationUpdateInput(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    label_class = serializers.IntegerField(min_value=1, required=False)
+    geometry_type = serializers.ChoiceField(choices=GeometryType.choices, required=False)
+    geometry = serializers.JSONField(required=False)
+    attributes = serializers.DictField(required=False)
+    score = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1.0)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class AnnotationFilterInput(serializers.Serializer):
+    item = serializers.IntegerField(required=False, min_value=1)
+    annotator = serializers.IntegerField(required=False, min_value=1)
+    label_class = serializers.IntegerField(required=False, min_value=1)
+    source = serializers.ChoiceField(choices=Source.choices, required=False)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)
+
+
+class AnnotationOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Annotation
+        fields = [
+            "id", "item", "author", "model_id", "source", "label_class", "geometry_type",
+            "geometry", "x", "y", "w", "h", "area", "attributes", "score", "version",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.audit.models import AuditEvent
+from apps.common.roles import MANAGERS
+from apps.common.views import RoleScopedApi
+
+
+class AuditFilterInput(serializers.Serializer):
+    action = serializers.CharField(required=False, max_length=64)
+    entity_type = serializers.CharField(required=False, max_length=64)
+    entity_id = serializers.IntegerField(required=False, min_value=1)
+    actor = serializers.IntegerField(required=False, min_value=1)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+
+
+class AuditEventOutput(serializers.ModelSerializer):
+    actor_username = serializers.CharField(source="actor.username", default=None, read_only=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "actor", "actor_username", "action", "entity_type", "entity_id", "before",
+                  "after", "reason", "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class ProjectAuditApi(RoleScopedApi):
+    access = {"GET": MANAGERS}
+
+    @extend_schema(parameters=[AuditFilterInput], responses=AuditEventOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        filters = AuditFilterInput(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        f = filters.validated_data
+        query = AuditEvent.objects.filter(project_id=self.project_id).select_related("actor")
+        lookups = {
+            "action": f.get("action"), "entity_type": f.get("entity_type"),
+            "entity_id": f.get("entity_id"), "actor_id": f.get("actor"),
+            "created_at__gte": f.get("since"), "created_at__lt": f.get("until"),
+        }  # fmt: skip
+        query = query.filter(**{k: v for k, v in lookups.items() if v is not None}).order_by("-id")
+        return self.paginate(request, query, AuditEventOutput)

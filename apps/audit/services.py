@@ -1,0 +1,67 @@
+"""Writing audit events. Callers run inside the transaction of the change they record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+import json
+
+from apps.audit.models import AuditEvent
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """A JSON-safe dict of a row's concrete fields (foreign keys as ids)."""
+    data = {}
+    for field in instance._meta.concrete_fields:
+        data[field.attname] = getattr(instance, field.attname)
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def _actor(actor: Any) -> Any:
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def audit(
+    *,
+    actor: Any,
+    action: str,
+    entity: models.Model,
+    project: Any = None,
+    project_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        project_id=project_id if project_id is not None else getattr(project, "pk", None),
+        actor=_actor(actor),
+        action=action,
+        entity_type=entity._meta.label_lower,
+        entity_id=entity.pk,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
+def audit_many(
+    *,
+    actor: Any,
+    project_id: int,
+    action: str,
+    entity_type: str,
+    changes: Iterable[tuple[int, dict[str, Any] | None, dict[str, Any] | None]],
+    reason: str = "",
+) -> int:
+    rows = [
+        AuditEvent(
+            project_id=project_id, actor=_actor(actor), action=action, entity_type=entity_type,
+            entity_id=entity_id, before=before, after=after, reason=reason,
+        )  # fmt: skip
+        for entity_id, before, after in changes
+    ]
+    AuditEvent.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

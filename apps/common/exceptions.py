@@ -1,0 +1,55 @@
+"""Errors services raise, and the API's translation of them into 4xx responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class ServiceValidationError(Exception):
+    """Bad input found by a service; `errors` maps a field path to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]] | str, field: str = "non_field_errors"):
+        if isinstance(errors, str):
+            errors = {field: [errors]}
+        self.errors = errors
+        super().__init__(str(errors))
+
+
+class VersionConflict(Exception):
+    """An edit was based on a version that is no longer current."""
+
+    def __init__(self, current_version: int, current: dict[str, Any] | None = None):
+        self.current_version = current_version
+        self.current = current
+        super().__init__(f"stale version; current version is {current_version}")
+
+
+class ApiConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflict."
+    default_code = "conflict"
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ServiceValidationError):
+        exc = exceptions.ValidationError(exc.errors)
+    elif isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, VersionConflict):
+        body = {"detail": str(exc), "current_version": exc.current_version}
+        if exc.current is not None:
+            body["current"] = exc.current
+        return Response(body, status=status.HTTP_409_CONFLICT)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    return exception_handler(exc, context)

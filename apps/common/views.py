@@ -1,0 +1,47 @@
+"""Base API views: authentication, role checks and the project an endpoint belongs to."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.shortcuts import get_object_or_404
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from apps.common.permissions import RoleAccess, role_of
+
+
+class RoleScopedApi(APIView):
+    """An endpoint inside one project; subclasses say how to find it from the URL."""
+
+    permission_classes = [IsAuthenticated, RoleAccess]
+    access: ClassVar[dict[str, frozenset[str]]] = {}
+
+    def project_id_from_url(self) -> int | None:
+        """Default: the URL names the project. Detail views override to look the object up."""
+        project_id = self.kwargs.get("project_id")
+        if project_id is None:
+            return None
+        from apps.projects.models import Project
+
+        get_object_or_404(Project.objects.only("id"), pk=project_id)
+        return int(project_id)
+
+    def get_role(self, request: Request) -> str | None:
+        if not hasattr(self, "_role"):
+            self._project_id = self.project_id_from_url()
+            self._role = role_of(request.user, self._project_id)
+        return self._role
+
+    @property
+    def project_id(self) -> int:
+        assert self._project_id is not None
+        return self._project_id
+
+    def paginate(self, request: Request, queryset: Any, serializer_class: Any, **context: Any):
+        paginator = self.pagination_class() if self.pagination_class else None
+        assert paginator is not None
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        data = serializer_class(page, many=True, context={"request": request, **context}).data
+        return paginator.get_paginated_response(data)

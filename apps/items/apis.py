@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import mimetypes
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiTypes, extend_schema
+from rest_framework import status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.common.roles import LEADS, MANAGERS, STAFF_ROLES
+from apps.common.views import RoleScopedApi
+from apps.items import selectors, services
+from apps.items.models import Item
+from apps.items.serializers import (
+    ItemFilterInput,
+    ItemOutput,
+    ItemUpdateInput,
+    ItemUploadInput,
+    ItemUriInput,
+)
+
+
+class ProjectItemsApi(RoleScopedApi):
+    access = {"GET": STAFF_ROLES, "POST": LEADS}
+    parser_classes = [MultiPartParser, JSONParser]
+
+    @extend_schema(parameters=[ItemFilterInput], responses=ItemOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        filters = ItemFilterInput(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        query = selectors.items_of(project_id=self.project_id, **filters.validated_data)
+        return self.paginate(request, query, ItemOutput)
+
+    @extend_schema(
+        request={"multipart/form-data": ItemUploadInput, "application/json": ItemUriInput},
+        responses={201: ItemOutput},
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        if "file" in request.FILES:
+            payload = ItemUploadInput(data=request.data)
+            payload.is_valid(raise_exception=True)
+            data = dict(payload.validated_data)
+            item = services.item_create_from_upload(
+                actor=request.user, project_id=self.project_id, upload=data.pop("file"), **data
+            )
+        else:
+            payload = ItemUriInput(data=request.data)
+            payload.is_valid(raise_exception=True)
+            item = services.item_register_uri(
+                actor=request.user, project_id=self.project_id, **payload.validated_data
+            )
+        return Response(ItemOutput(item).data, status=status.HTTP_201_CREATED)
+
+
+class ItemDetailApi(RoleScopedApi):
+    access = {"GET": STAFF_ROLES, "PATCH": MANAGERS}
+
+    def project_id_from_url(self) -> int | None:
+        return get_object_or_404(Item.objects.only("project_id"), pk=self.kwargs["item_id"]).project_id
+
+    @extend_schema(responses=ItemOutput)
+    def get(self, request: Request, item_id: int) -> Response:
+        return Response(ItemOutput(Item.objects.get(pk=item_id)).data)
+
+    @extend_schema(request=ItemUpdateInput, responses=ItemOutput)
+    def patch(self, request: Request, item_id: int) -> Response:
+        payload = ItemUpdateInput(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        item = services.item_update(actor=request.user, item=Item.objects.get(pk=item_id),
+                                    data=payload.validated_data)  # fmt: skip
+        return Response(ItemOutput(item).data)
+
+
+class ItemImageApi(RoleScopedApi):
+    access = {"GET": STAFF_ROLES}
+
+    def project_id_from_url(self) -> int | None:
+        return get_object_or_404(Item.objects.only("project_id"), pk=self.kwargs["item_id"]).project_id
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    def get(self, request: Request, item_id: int) -> FileResponse:
+        item = Item.objects.get(pk=item_id)
+        if not item.file:
+            raise Http404("this item has no stored file")
+        content_type = mimetypes.guess_type(item.file.name)[0] or "application/octet-stream"
+        return FileResponse(item.file.open("rb"), content_type=content_type)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apps.items.models import Item
+
+HEX64 = "0123456789abcdef"
+
+
+class ItemCommonInput(serializers.Serializer):
+    scene_tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
+    is_gold = serializers.BooleanField(required=False, default=False)
+    video = serializers.CharField(required=False, allow_null=True, max_length=300, default=None)
+    frame_index = serializers.IntegerField(required=False, allow_null=True, min_value=0, default=None)
+
+
+class ItemUploadInput(ItemCommonInput):
+    file = serializers.FileField()
+
+
+class ItemUriInput(ItemCommonInput):
+    uri = serializers.CharField(max_length=2000)
+    width = serializers.IntegerField(min_value=1, max_value=100_000)
+    height = serializers.IntegerField(min_value=1, max_value=100_000)
+    sha256 = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    file_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+    def validate_sha256(self, value: str) -> str:
+        value = value.lower()
+        if value and (len(value) != 64 or any(c not in HEX64 for c in value)):
+            raise serializers.ValidationError("must be 64 hexadecimal characters")
+        return value
+
+
+class ItemUpdateInput(serializers.Serializer):
+    scene_tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    is_gold = serializers.BooleanField(required=False)
+    priority = serializers.IntegerField(required=False, min_value=-1_000_000, max_value=1_000_000)
+
+
+class ItemFilterInput(serializers.Serializer):
+    is_gold = serializers.BooleanField(required=False, allow_null=True, default=None)
+    scene_tag = serializers.CharField(required=False)
+    video = serializers.IntegerField(required=False, min_value=1)
+    sha256 = serializers.CharField(required=False)
+
+
+class ItemOutput(serializers.ModelSerializer):
+    image_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Item
+        fields = [
+            "id", "file_name", "uri", "width", "height", "sha256", "video", "frame_index",
+            "scene_tags", "is_gold", "priority", "created_at", "image_url",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_image_url(self, item: Item) -> str | None:
+        return f"/api/items/{item.pk}/image/" if item.file else (item.uri or None)

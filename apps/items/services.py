@@ -1,0 +1,118 @@
+"""Registering items: uploaded images (checked with Pillow) or URIs with known sizes."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from PIL import Image, UnidentifiedImageError
+
+from apps.audit.services import audit, snapshot
+from apps.common.exceptions import ServiceValidationError
+from apps.items.models import Item, Video
+
+
+def inspect_image(data: bytes, *, field: str = "file") -> tuple[int, int]:
+    """Width and height of an image Pillow can fully decode, under the pixel cap."""
+    max_pixels = settings.LABELQC_MAX_IMAGE_PIXELS
+    try:
+        with Image.open(_bytes_io(data)) as probe:
+            width, height = probe.size
+            if width * height > max_pixels:
+                raise ServiceValidationError(
+                    f"image has {width * height} pixels, more than the {max_pixels} allowed", field=field
+                )
+            probe.verify()
+        # verify() leaves the image unusable and skips pixel data; decode once for truncation.
+        with Image.open(_bytes_io(data)) as image:
+            image.load()
+    except ServiceValidationError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ServiceValidationError(f"image rejected as a decompression bomb: {exc}", field=field) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ServiceValidationError(f"not a readable image: {exc}", field=field) from exc
+    return int(width), int(height)
+
+
+def _bytes_io(data: bytes) -> IO[bytes]:
+    import io
+
+    return io.BytesIO(data)
+
+
+def _video_frame(project_id: int, video_name: str | None, frame_index: int | None) -> Video | None:
+    if video_name is None and frame_index is None:
+        return None
+    if not video_name or frame_index is None:
+        raise ServiceValidationError("video and frame_index go together", field="frame_index")
+    video, _ = Video.objects.get_or_create(project_id=project_id, name=video_name)
+    if Item.objects.filter(video=video, frame_index=frame_index).exists():
+        raise ServiceValidationError("this video already has a frame at that index", field="frame_index")
+    return video
+
+
+@transaction.atomic
+def item_create_from_upload(
+    *,
+    actor: Any,
+    project_id: int,
+    upload: Any,
+    scene_tags: list[str] | None = None,
+    is_gold: bool = False,
+    video: str | None = None,
+    frame_index: int | None = None,
+) -> Item:
+    data = upload.read()
+    if not data:
+        raise ServiceValidationError("the file is empty", field="file")
+    width, height = inspect_image(data)
+    sha256 = hashlib.sha256(data).hexdigest()
+    item = Item(
+        project_id=project_id, width=width, height=height, sha256=sha256,
+        file_name=getattr(upload, "name", "") or "", scene_tags=scene_tags or [], is_gold=is_gold,
+        video=_video_frame(project_id, video, frame_index), frame_index=frame_index,
+    )  # fmt: skip
+    item.file.save(item.file_name or f"{sha256}.img", ContentFile(data), save=False)
+    item.save()
+    audit(actor=actor, project_id=project_id, action="item.create", entity=item, after=snapshot(item))
+    return item
+
+
+@transaction.atomic
+def item_register_uri(
+    *,
+    actor: Any,
+    project_id: int,
+    uri: str,
+    width: int,
+    height: int,
+    sha256: str = "",
+    file_name: str = "",
+    scene_tags: list[str] | None = None,
+    is_gold: bool = False,
+    video: str | None = None,
+    frame_index: int | None = None,
+) -> Item:
+    item = Item.objects.create(
+        project_id=project_id, uri=uri, width=width, height=height, sha256=sha256.lower(),
+        file_name=file_name or uri.rsplit("/", 1)[-1], scene_tags=scene_tags or [], is_gold=is_gold,
+        video=_video_frame(project_id, video, frame_index), frame_index=frame_index,
+    )  # fmt: skip
+    audit(actor=actor, project_id=project_id, action="item.create", entity=item, after=snapshot(item))
+    return item
+
+
+@transaction.atomic
+def item_update(*, actor: Any, item: Item, data: dict[str, Any]) -> Item:
+    before = snapshot(item)
+    for key in ("scene_tags", "is_gold", "priority"):
+        if key in data:
+            setattr(item, key, data[key])
+    item.save()
+    audit(actor=actor, project_id=item.project_id, action="item.update", entity=item, before=before,
+          after=snapshot(item))  # fmt: skip
+    return item

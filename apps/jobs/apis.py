@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.common.roles import MANAGERS
+from apps.common.views import RoleScopedApi
+from apps.jobs.models import Job
+from apps.jobs.serializers import JobOutput
+from apps.jobs.services import job_cancel
+
+
+class JobDetailApi(RoleScopedApi):
+    access = {"GET": MANAGERS | {"finance"}, "DELETE": MANAGERS}
+
+    def project_id_from_url(self) -> int | None:
+        return get_object_or_404(Job.objects.only("project_id"), pk=self.kwargs["job_id"]).project_id
+
+    @extend_schema(responses=JobOutput)
+    def get(self, request: Request, job_id: int) -> Response:
+        return Response(JobOutput(Job.objects.get(pk=job_id)).data)
+
+    @extend_schema(responses=JobOutput, description="Cancel the job if it has not finished.")
+    def delete(self, request: Request, job_id: int) -> Response:
+        job_cancel(job_id)
+        return Response(JobOutput(Job.objects.get(pk=job_id)).data)
+
+
+class ProjectJobsApi(RoleScopedApi):
+    access = {"GET": MANAGERS | {"finance"}}
+
+    @extend_schema(responses=JobOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        return self.paginate(request, Job.objects.filter(project_id=self.project_id), JobOutput)

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.common.exceptions import ServiceValidationError
+from apps.common.permissions import AUTHENTICATED
+from apps.common.roles import ALL_ROLES, LEADS, MANAGERS
+from apps.common.views import RoleScopedApi
+from apps.projects import selectors, services
+from apps.projects.models import Annotator, Cohort, LabelClass, Project
+from apps.projects.serializers import (
+    AnnotatorInput,
+    AnnotatorOutput,
+    AnnotatorUpdateInput,
+    CohortInput,
+    CohortOutput,
+    LabelClassInput,
+    LabelClassOutput,
+    LabelClassUpdateInput,
+    ProjectInput,
+    ProjectOutput,
+    ProjectUpdateInput,
+)
+
+
+class ProjectListApi(RoleScopedApi):
+    access = {"GET": AUTHENTICATED, "POST": AUTHENTICATED}
+
+    @extend_schema(responses=ProjectOutput(many=True))
+    def get(self, request: Request) -> Response:
+        return self.paginate(request, selectors.projects_visible_to(user=request.user), ProjectOutput)
+
+    @extend_schema(request=ProjectInput, responses={201: ProjectOutput})
+    def post(self, request: Request) -> Response:
+        if not (request.user.is_staff or request.user.is_superuser):
+            raise PermissionDenied("Only site staff create projects.")
+        payload = ProjectInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        project = services.project_create(actor=request.user, data=payload.validated_data)
+        return Response(ProjectOutput(project).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectDetailApi(RoleScopedApi):
+    access = {"GET": ALL_ROLES, "PATCH": LEADS}
+
+    @extend_schema(responses=ProjectOutput)
+    def get(self, request: Request, project_id: int) -> Response:
+        return Response(ProjectOutput(Project.objects.get(pk=self.project_id)).data)
+
+    @extend_schema(request=ProjectUpdateInput, responses=ProjectOutput)
+    def patch(self, request: Request, project_id: int) -> Response:
+        payload = ProjectUpdateInput(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        project = services.project_update(
+            actor=request.user, project=Project.objects.get(pk=self.project_id), data=payload.validated_data
+        )
+        return Response(ProjectOutput(project).data)
+
+
+def _class_parent(project_id: int, data: dict) -> dict:
+    if data.get("parent") is not None:
+        parent = LabelClass.objects.filter(pk=data["parent"], project_id=project_id).first()
+        if parent is None:
+            raise ServiceValidationError(f"class {data['parent']} is not in this project", field="parent")
+        data["parent"] = parent
+    return data
+
+
+class LabelClassListApi(RoleScopedApi):
+    access = {"GET": ALL_ROLES, "POST": MANAGERS}
+
+    @extend_schema(responses=LabelClassOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        return self.paginate(request, selectors.classes_of(project_id=self.project_id), LabelClassOutput)
+
+    @extend_schema(request=LabelClassInput, responses={201: LabelClassOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        payload = LabelClassInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        label_class = services.label_class_create(
+            actor=request.user, project_id=self.project_id,
+            data=_class_parent(self.project_id, dict(payload.validated_data)),
+        )  # fmt: skip
+        return Response(LabelClassOutput(label_class).data, status=status.HTTP_201_CREATED)
+
+
+class LabelClassDetailApi(RoleScopedApi):
+    access = {"GET": ALL_ROLES, "PATCH": MANAGERS}
+
+    def project_id_from_url(self) -> int | None:
+        return get_object_or_404(LabelClass, pk=self.kwargs["class_id"]).project_id
+
+    @extend_schema(responses=LabelClassOutput)
+    def get(self, request: Request, class_id: int) -> Response:
+        return Response(LabelClassOutput(LabelClass.objects.get(pk=class_id)).data)
+
+    @extend_schema(request=LabelClassUpdateInput, responses=LabelClassOutput)
+    def patch(self, request: Request, class_id: int) -> Response:
+        payload = LabelClassUpdateInput(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        label_class = services.label_class_update(
+            actor=request.user, label_class=LabelClass.objects.get(pk=class_id),
+            data=_class_parent(self.project_id, dict(payload.validated_data)),
+        )  # fmt: skip
+        return Response(LabelClassOutput(label_class).data)
+
+
+class CohortListApi(RoleScopedApi):
+    access = {"GET": MANAGERS | {"finance"}, "POST": LEADS}
+
+    @extend_schema(responses=CohortOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        return self.paginate(request, selectors.cohorts_of(project_id=self.project_id), CohortOutput)
+
+    @extend_schema(request=CohortInput, responses={201: CohortOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        payload = CohortInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        cohort = services.cohort_create(actor=request.user, project_id=self.project_id,
+                                        data=payload.validated_data)  # fmt: skip
+        return Response(CohortOutput(cohort).data, status=status.HTTP_201_CREATED)
+
+
+def _cohort(project_id: int, cohort_id: int | None) -> Cohort | None:
+    if cohort_id is None:
+        return None
+    cohort = Cohort.objects.filter(pk=cohort_id, project_id=project_id).first()
+    if cohort is None:
+        raise ServiceValidationError(f"cohort {cohort_id} is not in this project", field="cohort")
+    return cohort
+
+
+class AnnotatorListApi(RoleScopedApi):
+    access = {"GET": MANAGERS, "POST": LEADS}
+
+    @extend_schema(responses=AnnotatorOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        return self.paginate(request, selectors.annotators_of(project_id=self.project_id), AnnotatorOutput)
+
+    @extend_schema(request=AnnotatorInput, responses={201: AnnotatorOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        payload = AnnotatorInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        member = services.annotator_add(
+            actor=request.user, project_id=self.project_id, user=data["username"], role=data["role"],
+            cohort=_cohort(self.project_id, data.get("cohort")),
+        )  # fmt: skip
+        return Response(AnnotatorOutput(member).data, status=status.HTTP_201_CREATED)
+
+
+class AnnotatorDetailApi(RoleScopedApi):
+    access = {"GET": MANAGERS, "PATCH": LEADS}
+
+    def project_id_from_url(self) -> int | None:
+        return get_object_or_404(Annotator, pk=self.kwargs["annotator_id"]).project_id
+
+    @extend_schema(responses=AnnotatorOutput)
+    def get(self, request: Request, annotator_id: int) -> Response:
+        return Response(AnnotatorOutput(Annotator.objects.get(pk=annotator_id)).data)
+
+    @extend_schema(request=AnnotatorUpdateInput, responses=AnnotatorOutput)
+    def patch(self, request: Request, annotator_id: int) -> Response:
+        payload = AnnotatorUpdateInput(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        if "cohort" in data:
+            data["cohort"] = _cohort(self.project_id, data["cohort"])
+        member = services.annotator_update(
+            actor=request.user, member=Annotator.objects.get(pk=annotator_id), data=data
+        )
+        return Response(AnnotatorOutput(member).data)
+
+

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from apps.common.roles import Role
+from apps.projects.models import Annotator, Cohort, CohortKind, LabelClass, PrecisionTier, Project
+
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class ProjectInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    default_iou_threshold = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    target_iaa = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    overlap = serializers.IntegerField(required=False, min_value=1, max_value=20)
+    honeypot_initial_count = serializers.IntegerField(required=False, min_value=0, max_value=1000)
+    honeypot_rate = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    lease_minutes = serializers.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
+    settings = serializers.DictField(required=False)
+
+
+class ProjectUpdateInput(ProjectInput):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class ProjectOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Project
+        fields = [
+            "id", "name", "description", "default_iou_threshold", "target_iaa", "overlap",
+            "honeypot_initial_count", "honeypot_rate", "lease_minutes", "settings", "created_at",
+            "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class LabelClassInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    color = serializers.CharField(required=False, max_length=7)
+    precision_tier = serializers.ChoiceField(choices=PrecisionTier.choices, required=False)
+    iou_threshold = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1.0)
+
+    def validate_color(self, value: str) -> str:
+        if not HEX_COLOR.match(value):
+            raise serializers.ValidationError("must be a hex colour like #1f77b4")
+        return value
+
+
+class LabelClassUpdateInput(LabelClassInput):
+    name = serializers.CharField(max_length=200, required=False)
+
+
+class LabelClassOutput(serializers.ModelSerializer):
+    effective_iou_threshold = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = LabelClass
+        fields = ["id", "name", "parent", "color", "precision_tier", "iou_threshold",
+                  "effective_iou_threshold"]  # fmt: skip
+        read_only_fields = fields
+
+
+class CohortInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=CohortKind.choices, required=False)
+    vendor = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class CohortOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Cohort
+        fields = ["id", "name", "kind", "vendor"]
+        read_only_fields = fields
+
+
+class AnnotatorInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices, required=False, default=Role.ANNOTATOR)
+    cohort = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+    def validate_username(self, value: str):
+        user = get_user_model().objects.filter(username=value).first()
+        if user is None:
+            raise serializers.ValidationError(f"no user named {value!r}")
+        return user
+
+
+class AnnotatorUpdateInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    cohort = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    is_active = serializers.BooleanField(required=False)
+
+
+class AnnotatorOutput(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = Annotator
+        fields = ["id", "username", "role", "cohort", "pseudonym", "is_active", "created_at"]
+        read_only_fields = fields

@@ -1,0 +1,124 @@
+"""Writes for projects, classes, cohorts and memberships; each change is audited."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+
+from apps.audit.services import audit, snapshot
+from apps.common.exceptions import ServiceValidationError
+from apps.projects.models import Annotator, Cohort, LabelClass, Project
+
+User = get_user_model()
+
+PROJECT_FIELDS = (
+    "name", "description", "default_iou_threshold", "target_iaa", "overlap",
+    "honeypot_initial_count", "honeypot_rate", "lease_minutes", "settings",
+)  # fmt: skip
+
+
+@transaction.atomic
+def project_create(*, actor: Any, data: dict[str, Any]) -> Project:
+    if Project.objects.filter(name=data["name"]).exists():
+        raise ServiceValidationError("a project with this name already exists", field="name")
+    project = Project.objects.create(**{k: v for k, v in data.items() if k in PROJECT_FIELDS})
+    audit(actor=actor, project=project, action="project.create", entity=project, after=snapshot(project))
+    return project
+
+
+@transaction.atomic
+def project_update(*, actor: Any, project: Project, data: dict[str, Any]) -> Project:
+    before = snapshot(project)
+    if "name" in data and Project.objects.exclude(pk=project.pk).filter(name=data["name"]).exists():
+        raise ServiceValidationError("a project with this name already exists", field="name")
+    for key, value in data.items():
+        if key in PROJECT_FIELDS:
+            setattr(project, key, value)
+    project.save()
+    audit(actor=actor, project=project, action="project.update", entity=project, before=before,
+          after=snapshot(project))  # fmt: skip
+    return project
+
+
+@transaction.atomic
+def label_class_create(*, actor: Any, project_id: int, data: dict[str, Any]) -> LabelClass:
+    parent = data.get("parent")
+    if parent is not None and parent.project_id != project_id:
+        raise ServiceValidationError("parent class belongs to another project", field="parent")
+    if LabelClass.objects.filter(project_id=project_id, name=data["name"]).exists():
+        raise ServiceValidationError("a class with this name already exists", field="name")
+    label_class = LabelClass.objects.create(project_id=project_id, **data)
+    audit(actor=actor, project_id=project_id, action="class.create", entity=label_class,
+          after=snapshot(label_class))  # fmt: skip
+    return label_class
+
+
+@transaction.atomic
+def label_class_update(*, actor: Any, label_class: LabelClass, data: dict[str, Any]) -> LabelClass:
+    before = snapshot(label_class)
+    parent = data.get("parent", label_class.parent)
+    if parent is not None:
+        if parent.project_id != label_class.project_id:
+            raise ServiceValidationError("parent class belongs to another project", field="parent")
+        ancestor = parent
+        while ancestor is not None:
+            if ancestor.pk == label_class.pk:
+                raise ServiceValidationError("a class cannot be its own ancestor", field="parent")
+            ancestor = ancestor.parent
+    name = data.get("name")
+    if name and LabelClass.objects.filter(project_id=label_class.project_id, name=name).exclude(
+        pk=label_class.pk
+    ).exists():
+        raise ServiceValidationError("a class with this name already exists", field="name")
+    for key, value in data.items():
+        setattr(label_class, key, value)
+    label_class.save()
+    audit(actor=actor, project_id=label_class.project_id, action="class.update", entity=label_class,
+          before=before, after=snapshot(label_class))  # fmt: skip
+    return label_class
+
+
+@transaction.atomic
+def cohort_create(*, actor: Any, project_id: int, data: dict[str, Any]) -> Cohort:
+    if Cohort.objects.filter(project_id=project_id, name=data["name"]).exists():
+        raise ServiceValidationError("a cohort with this name already exists", field="name")
+    cohort = Cohort.objects.create(project_id=project_id, **data)
+    audit(actor=actor, project_id=project_id, action="cohort.create", entity=cohort,
+          after=snapshot(cohort))  # fmt: skip
+    return cohort
+
+
+@transaction.atomic
+def annotator_add(
+    *, actor: Any, project_id: int, user: Any, role: str, cohort: Cohort | None = None
+) -> Annotator:
+    if cohort is not None and cohort.project_id != project_id:
+        raise ServiceValidationError("cohort belongs to another project", field="cohort")
+    try:
+        with transaction.atomic():
+            member = Annotator.objects.create(
+                project_id=project_id, user=user, role=role, cohort=cohort,
+                pseudonym=f"A-{secrets.token_hex(3)}",
+            )  # fmt: skip
+    except IntegrityError as exc:
+        raise ServiceValidationError("this user is already a member of the project", field="user") from exc
+    audit(actor=actor, project_id=project_id, action="member.add", entity=member,
+          after=snapshot(member))  # fmt: skip
+    return member
+
+
+@transaction.atomic
+def annotator_update(*, actor: Any, member: Annotator, data: dict[str, Any]) -> Annotator:
+    before = snapshot(member)
+    cohort = data.get("cohort")
+    if cohort is not None and cohort.project_id != member.project_id:
+        raise ServiceValidationError("cohort belongs to another project", field="cohort")
+    for key, value in data.items():
+        setattr(member, key, value)
+    member.save()
+    audit(actor=actor, project_id=member.project_id, action="member.update", entity=member,
+          before=before, after=snapshot(member))  # fmt: skip
+    return member

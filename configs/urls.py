@@ -1,0 +1,56 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import ObtainAuthToken
+
+from apps.annotations.apis import (
+    AnnotationDetailApi,
+    ProjectAnnotationImportsApi,
+    ProjectAnnotationsApi,
+)
+from apps.audit.apis import ProjectAuditApi
+from apps.items.apis import ItemDetailApi, ItemImageApi, ProjectItemsApi
+from apps.jobs.apis import JobDetailApi, ProjectJobsApi
+from apps.projects.apis import (
+    AnnotatorDetailApi,
+    AnnotatorListApi,
+    CohortListApi,
+    LabelClassDetailApi,
+    LabelClassListApi,
+    ProjectDetailApi,
+    ProjectListApi,
+)
+
+api = [
+    path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
+    path("projects/", ProjectListApi.as_view(), name="project-list"),
+    path("projects/<int:project_id>/", ProjectDetailApi.as_view(), name="project-detail"),
+    path("projects/<int:project_id>/classes/", LabelClassListApi.as_view(), name="class-list"),
+    path("classes/<int:class_id>/", LabelClassDetailApi.as_view(), name="class-detail"),
+    path("projects/<int:project_id>/cohorts/", CohortListApi.as_view(), name="cohort-list"),
+    path("projects/<int:project_id>/annotators/", AnnotatorListApi.as_view(), name="annotator-list"),
+    path("annotators/<int:annotator_id>/", AnnotatorDetailApi.as_view(), name="annotator-detail"),
+    path("projects/<int:project_id>/items/", ProjectItemsApi.as_view(), name="item-list"),
+    path("items/<int:item_id>/", ItemDetailApi.as_view(), name="item-detail"),
+    path("items/<int:item_id>/image/", ItemImageApi.as_view(), name="item-image"),
+    path("projects/<int:project_id>/annotations/", ProjectAnnotationsApi.as_view(), name="annotation-list"),
+    path(
+        "projects/<int:project_id>/annotations/imports/",
+        ProjectAnnotationImportsApi.as_view(),
+        name="annotation-import",
+    ),
+    path("annotations/<int:annotation_id>/", AnnotationDetailApi.as_view(), name="annotation-detail"),
+    path("projects/<int:project_id>/audit/", ProjectAuditApi.as_view(), name="audit-list"),
+    path("projects/<int:project_id>/jobs/", ProjectJobsApi.as_view(), name="job-list"),
+    path("jobs/<int:job_id>/", JobDetailApi.as_view(), name="job-detail"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/", include(api)),
+]
