@@ -29,18 +29,26 @@ api = [
     path("projects/<int:project_id>/classes/", LabelClassListApi.as_view(), name="class-list"),
     path("classes/<int:class_id>/", LabelClassDetailApi.as_view(), name="class-detail"),
     path("projects/<int:project_id>/cohorts/", CohortListApi.as_view(), name="cohort-list"),
-    path("projects/<int:project_id>/annotators/", AnnotatorListApi.as_view(), name="annotator-list"),
+    path(
+        "projects/<int:project_id>/annotators/", AnnotatorListApi.as_view(), name="annotator-list"
+    ),
     path("annotators/<int:annotator_id>/", AnnotatorDetailApi.as_view(), name="annotator-detail"),
     path("projects/<int:project_id>/items/", ProjectItemsApi.as_view(), name="item-list"),
     path("items/<int:item_id>/", ItemDetailApi.as_view(), name="item-detail"),
     path("items/<int:item_id>/image/", ItemImageApi.as_view(), name="item-image"),
-    path("projects/<int:project_id>/annotations/", ProjectAnnotationsApi.as_view(), name="annotation-list"),
+    path(
+        "projects/<int:project_id>/annotations/",
+        ProjectAnnotationsApi.as_view(),
+        name="annotation-list",
+    ),
     path(
         "projects/<int:project_id>/annotations/imports/",
         ProjectAnnotationImportsApi.as_view(),
         name="annotation-import",
     ),
-    path("annotations/<int:annotation_id>/", AnnotationDetailApi.as_view(), name="annotation-detail"),
+    path(
+        "annotations/<int:annotation_id>/", AnnotationDetailApi.as_view(), name="annotation-detail"
+    ),
     path("projects/<int:project_id>/audit/", ProjectAuditApi.as_view(), name="audit-list"),
     path("projects/<int:project_id>/jobs/", ProjectJobsApi.as_view(), name="job-list"),
     path("jobs/<int:job_id>/", JobDetailApi.as_view(), name="job-detail"),

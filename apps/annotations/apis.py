@@ -10,8 +10,8 @@ from apps.annotations import selectors, services
 from apps.annotations.models import Annotation
 from apps.annotations.serializers import (
     AnnotationBulkInput,
-    AnnotationImportInput,
     AnnotationFilterInput,
+    AnnotationImportInput,
     AnnotationOutput,
     AnnotationUpdateInput,
 )
@@ -29,10 +29,11 @@ class ProjectAnnotationsApi(RoleScopedApi):
         filters = AnnotationFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
         query = selectors.annotations_for(
-            project_id=self.project_id, role=self.get_role(request),
+            project_id=self.project_id,
+            role=self.get_role(request),
             member=membership_for(user=request.user, project_id=self.project_id),
             **filters.validated_data,
-        )  # fmt: skip
+        )
         return self.paginate(request, query, AnnotationOutput)
 
     @extend_schema(request=AnnotationBulkInput, responses={201: AnnotationOutput(many=True)})
@@ -40,13 +41,17 @@ class ProjectAnnotationsApi(RoleScopedApi):
         payload = AnnotationBulkInput(data=request.data)
         payload.is_valid(raise_exception=True)
         created = services.annotations_bulk_create(
-            actor=request.user, project_id=self.project_id,
-            records=payload.validated_data["annotations"], role=self.get_role(request),
+            actor=request.user,
+            project_id=self.project_id,
+            records=payload.validated_data["annotations"],
+            role=self.get_role(request),
             member=membership_for(user=request.user, project_id=self.project_id),
             reason=payload.validated_data["reason"],
-        )  # fmt: skip
-        return Response({"created": len(created), "ids": [a.pk for a in created]},
-                        status=status.HTTP_201_CREATED)  # fmt: skip
+        )
+        return Response(
+            {"created": len(created), "ids": [a.pk for a in created]},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class AnnotationDetailApi(RoleScopedApi):
@@ -54,7 +59,9 @@ class AnnotationDetailApi(RoleScopedApi):
 
     def project_id_from_url(self) -> int | None:
         project_id = (
-            Annotation.objects.filter(pk=self.kwargs["annotation_id"]).values_list("project_id", flat=True).first()
+            Annotation.objects.filter(pk=self.kwargs["annotation_id"])
+            .values_list("project_id", flat=True)
+            .first()
         )
         if project_id is None:
             raise Http404
@@ -62,9 +69,10 @@ class AnnotationDetailApi(RoleScopedApi):
 
     def _annotation(self, request: Request) -> Annotation:
         annotation = selectors.annotation_in_scope(
-            annotation_id=self.kwargs["annotation_id"], role=self.get_role(request),
+            annotation_id=self.kwargs["annotation_id"],
+            role=self.get_role(request),
             member=membership_for(user=request.user, project_id=self.project_id),
-        )  # fmt: skip
+        )
         if annotation is None:
             raise Http404
         return annotation
@@ -80,14 +88,21 @@ class AnnotationDetailApi(RoleScopedApi):
         data = dict(payload.validated_data)
         version, reason = data.pop("version"), data.pop("reason")
         updated = services.annotation_update(
-            actor=request.user, annotation=self._annotation(request), base_version=version,
-            changes=data, role=self.get_role(request),
-            member=membership_for(user=request.user, project_id=self.project_id), reason=reason,
-        )  # fmt: skip
+            actor=request.user,
+            annotation=self._annotation(request),
+            base_version=version,
+            changes=data,
+            role=self.get_role(request),
+            member=membership_for(user=request.user, project_id=self.project_id),
+            reason=reason,
+        )
         return Response(AnnotationOutput(updated).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("version", int, required=False), OpenApiParameter("reason", str)],
+        parameters=[
+            OpenApiParameter("version", int, required=False),
+            OpenApiParameter("reason", str),
+        ],
         responses={204: None},
     )
     def delete(self, request: Request, annotation_id: int) -> Response:
@@ -95,11 +110,13 @@ class AnnotationDetailApi(RoleScopedApi):
         if version is not None and not version.isdigit():
             return Response({"version": ["must be an integer"]}, status=status.HTTP_400_BAD_REQUEST)
         services.annotation_delete(
-            actor=request.user, annotation=self._annotation(request),
-            base_version=int(version) if version is not None else None, role=self.get_role(request),
+            actor=request.user,
+            annotation=self._annotation(request),
+            base_version=int(version) if version is not None else None,
+            role=self.get_role(request),
             member=membership_for(user=request.user, project_id=self.project_id),
             reason=request.query_params.get("reason", ""),
-        )  # fmt: skip
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -113,7 +130,9 @@ class ProjectAnnotationImportsApi(RoleScopedApi):
         payload = AnnotationImportInput(data=request.data)
         payload.is_valid(raise_exception=True)
         job = services.import_job_start(
-            actor=request.user, project_id=self.project_id,
-            records=payload.validated_data["annotations"], reason=payload.validated_data["reason"],
-        )  # fmt: skip
+            actor=request.user,
+            project_id=self.project_id,
+            records=payload.validated_data["annotations"],
+            reason=payload.validated_data["reason"],
+        )
         return Response(JobOutput(job).data, status=status.HTTP_202_ACCEPTED)

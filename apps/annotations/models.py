@@ -58,7 +58,9 @@ class Annotation(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(author__isnull=False) | ~Q(model_id="") | Q(source__in=["gold", "consensus"]),
+                condition=Q(author__isnull=False)
+                | ~Q(model_id="")
+                | Q(source__in=["gold", "consensus"]),
                 name="annotation_has_author_or_model",
             ),
         ]

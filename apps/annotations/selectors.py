@@ -27,13 +27,19 @@ def annotations_for(
     if role == Role.ANNOTATOR:
         query = query.filter(author_id=getattr(member, "pk", -1)).exclude(source=Source.GOLD)
     filters: dict[str, Any] = {
-        "item_id": item, "author_id": annotator, "label_class_id": label_class, "source": source,
-        "created_at__gte": created_after, "created_at__lt": created_before,
-    }  # fmt: skip
+        "item_id": item,
+        "author_id": annotator,
+        "label_class_id": label_class,
+        "source": source,
+        "created_at__gte": created_after,
+        "created_at__lt": created_before,
+    }
     return query.filter(**{k: v for k, v in filters.items() if v is not None}).order_by("id")
 
 
-def annotation_in_scope(*, annotation_id: int, role: str, member: Annotator | None) -> Annotation | None:
+def annotation_in_scope(
+    *, annotation_id: int, role: str, member: Annotator | None
+) -> Annotation | None:
     annotation = Annotation.objects.filter(pk=annotation_id).first()
     if annotation is None:
         return None

@@ -12,8 +12,9 @@ class AnnotationInput(serializers.Serializer):
     geometry_type = serializers.ChoiceField(choices=GeometryType.choices)
     geometry = serializers.JSONField(required=False, default=dict)
     attributes = serializers.DictField(required=False, default=dict)
-    score = serializers.FloatField(required=False, allow_null=True, default=None,
-                                   min_value=0.0, max_value=1.0)  # fmt: skip
+    score = serializers.FloatField(
+        required=False, allow_null=True, default=None, min_value=0.0, max_value=1.0
+    )
     source = serializers.ChoiceField(choices=Source.choices, required=False, default=Source.HUMAN)
     author = serializers.IntegerField(required=False, allow_null=True, default=None)
     model_id = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
@@ -32,12 +33,16 @@ class AnnotationBulkInput(serializers.Serializer):
     def validate_annotations(self, value):
         cap = settings.LABELQC_MAX_BULK_ANNOTATIONS
         if len(value) > cap:
-            raise serializers.ValidationError(f"at most {cap} annotations per request; use an import job")
+            raise serializers.ValidationError(
+                f"at most {cap} annotations per request; use an import job"
+            )
         return value
 
 
 class AnnotationImportInput(serializers.Serializer):
-    annotations = serializers.ListField(child=AnnotationInput(), allow_empty=False, max_length=1_000_000)
+    annotations = serializers.ListField(
+        child=AnnotationInput(), allow_empty=False, max_length=1_000_000
+    )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
@@ -64,8 +69,23 @@ class AnnotationOutput(serializers.ModelSerializer):
     class Meta:
         model = Annotation
         fields = [
-            "id", "item", "author", "model_id", "source", "label_class", "geometry_type",
-            "geometry", "x", "y", "w", "h", "area", "attributes", "score", "version",
-            "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "item",
+            "author",
+            "model_id",
+            "source",
+            "label_class",
+            "geometry_type",
+            "geometry",
+            "x",
+            "y",
+            "w",
+            "h",
+            "area",
+            "attributes",
+            "score",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields

@@ -20,9 +20,18 @@ from apps.projects.models import Annotator, LabelClass
 from labelqc.validation import box_errors, parse_box, shape_errors_and_extent
 
 AUDIT_FIELDS = (
-    "id", "item_id", "author_id", "model_id", "source", "label_class_id", "geometry_type",
-    "geometry", "attributes", "score", "version",
-)  # fmt: skip
+    "id",
+    "item_id",
+    "author_id",
+    "model_id",
+    "source",
+    "label_class_id",
+    "geometry_type",
+    "geometry",
+    "attributes",
+    "score",
+    "version",
+)
 
 
 def annotation_snapshot(annotation: Annotation) -> dict[str, Any]:
@@ -38,7 +47,11 @@ def _check_authorship(
         author = record.get("author")
         if author is not None and author not in authors:
             return {"author": f"annotator {author} is not a member of this project"}
-        if author is None and not record.get("model_id") and source not in (Source.GOLD, Source.CONSENSUS):
+        if (
+            author is None
+            and not record.get("model_id")
+            and source not in (Source.GOLD, Source.CONSENSUS)
+        ):
             return {"author": "a human or pre-label annotation needs an author or a model_id"}
         return {}
     # Annotators and reviewers write their own human work only.
@@ -62,7 +75,9 @@ def validate_records(
         )
     )
     classes = set(
-        LabelClass.objects.filter(project_id=project_id, pk__in=class_ids).values_list("pk", flat=True)
+        LabelClass.objects.filter(project_id=project_id, pk__in=class_ids).values_list(
+            "pk", flat=True
+        )
     )
     authors = set(Annotator.objects.filter(project_id=project_id).values_list("pk", flat=True))
     errors: dict[str, list[str]] = {}
@@ -81,7 +96,9 @@ def validate_records(
             fail(index, "item", f"item {record['item']} is not in this project")
         if int(record["label_class"]) not in classes:
             fail(index, "label_class", f"class {record['label_class']} is not in this project")
-        for field, message in _check_authorship(record, role=role, member=member, authors=authors).items():
+        for field, message in _check_authorship(
+            record, role=role, member=member, authors=authors
+        ).items():
             fail(index, field, message)
         if size is None:
             continue
@@ -94,8 +111,11 @@ def validate_records(
             if values is not None:
                 box_rows.append(index)
                 box_values.append(values)
-                row.update(geometry={"x": values[0], "y": values[1], "w": values[2], "h": values[3]},
-                           bbox=values, area=values[2] * values[3])  # fmt: skip
+                row.update(
+                    geometry={"x": values[0], "y": values[1], "w": values[2], "h": values[3]},
+                    bbox=values,
+                    area=values[2] * values[3],
+                )
             continue
         shape_errors, normalised, bbox, area = shape_errors_and_extent(
             geometry_type, geometry, width=size[0], height=size[1]
@@ -133,24 +153,40 @@ def annotations_bulk_create(
         author = record.get("author")
         if role not in MANAGERS:
             author = member.pk if member else None
-        created_at: datetime = record.get("created_at") if role in MANAGERS and record.get("created_at") else now
+        created_at: datetime = (
+            record.get("created_at") if role in MANAGERS and record.get("created_at") else now
+        )
         annotations.append(
             Annotation(
-                project_id=project_id, item_id=int(record["item"]), author_id=author,
-                model_id=record.get("model_id", "") or "", source=record.get("source", Source.HUMAN),
-                label_class_id=int(record["label_class"]), geometry_type=record["geometry_type"],
-                geometry=row["geometry"], x=bbox[0], y=bbox[1], w=bbox[2], h=bbox[3], area=row["area"],
-                attributes=record.get("attributes") or {}, score=record.get("score"),
-                created_at=created_at, updated_at=now,
-            )  # fmt: skip
+                project_id=project_id,
+                item_id=int(record["item"]),
+                author_id=author,
+                model_id=record.get("model_id", "") or "",
+                source=record.get("source", Source.HUMAN),
+                label_class_id=int(record["label_class"]),
+                geometry_type=record["geometry_type"],
+                geometry=row["geometry"],
+                x=bbox[0],
+                y=bbox[1],
+                w=bbox[2],
+                h=bbox[3],
+                area=row["area"],
+                attributes=record.get("attributes") or {},
+                score=record.get("score"),
+                created_at=created_at,
+                updated_at=now,
+            )
         )
     with transaction.atomic():
         created = Annotation.objects.bulk_create(annotations, batch_size=2000)
         audit_many(
-            actor=actor, project_id=project_id, action="annotation.create",
+            actor=actor,
+            project_id=project_id,
+            action="annotation.create",
             entity_type="annotations.annotation",
-            changes=[(a.pk, None, annotation_snapshot(a)) for a in created], reason=reason,
-        )  # fmt: skip
+            changes=[(a.pk, None, annotation_snapshot(a)) for a in created],
+            reason=reason,
+        )
     return created
 
 
@@ -188,10 +224,16 @@ def annotation_update(
     )[0]
     bbox = row["bbox"] or [None, None, None, None]
     values = {
-        "label_class_id": int(merged["label_class"]), "geometry_type": merged["geometry_type"],
-        "geometry": row["geometry"], "x": bbox[0], "y": bbox[1], "w": bbox[2], "h": bbox[3],
-        "area": row["area"], "updated_at": timezone.now(),
-    }  # fmt: skip
+        "label_class_id": int(merged["label_class"]),
+        "geometry_type": merged["geometry_type"],
+        "geometry": row["geometry"],
+        "x": bbox[0],
+        "y": bbox[1],
+        "w": bbox[2],
+        "h": bbox[3],
+        "area": row["area"],
+        "updated_at": timezone.now(),
+    }
     if "attributes" in changes:
         values["attributes"] = changes["attributes"] or {}
     if "score" in changes:
@@ -204,8 +246,15 @@ def annotation_update(
         current = Annotation.objects.get(pk=annotation.pk)
         if not updated:
             raise VersionConflict(current.version, annotation_snapshot(current))
-        audit(actor=actor, project_id=annotation.project_id, action="annotation.update",
-              entity=current, before=before, after=annotation_snapshot(current), reason=reason)  # fmt: skip
+        audit(
+            actor=actor,
+            project_id=annotation.project_id,
+            action="annotation.update",
+            entity=current,
+            before=before,
+            after=annotation_snapshot(current),
+            reason=reason,
+        )
     return current
 
 
@@ -230,18 +279,32 @@ def annotation_delete(
             if current is None:
                 return
             raise VersionConflict(current.version, annotation_snapshot(current))
-        audit(actor=actor, project_id=annotation.project_id, action="annotation.delete",
-              entity=annotation, before=before, reason=reason)  # fmt: skip
+        audit(
+            actor=actor,
+            project_id=annotation.project_id,
+            action="annotation.delete",
+            entity=annotation,
+            before=before,
+            reason=reason,
+        )
 
 
-def import_job_start(*, actor: Any, project_id: int, records: list[dict[str, Any]], reason: str = ""):
+def import_job_start(
+    *, actor: Any, project_id: int, records: list[dict[str, Any]], reason: str = ""
+):
     """Queue a large bulk import; the job row carries the records so the message stays small."""
     from apps.annotations.tasks import import_records
     from apps.jobs.services import job_create
 
     payload = [_jsonable(record) for record in records]
-    job = job_create(kind="annotations.import", project_id=project_id, actor=actor,
-                     params={"reason": reason}, payload=payload, total=len(payload))  # fmt: skip
+    job = job_create(
+        kind="annotations.import",
+        project_id=project_id,
+        actor=actor,
+        params={"reason": reason},
+        payload=payload,
+        total=len(payload),
+    )
     transaction.on_commit(lambda: import_records.delay(job.pk))
     return job
 
@@ -267,12 +330,18 @@ def import_job_run(job_id: int) -> None:
         # The job's success is written in the same transaction as the rows: all or nothing.
         with transaction.atomic():
             created = annotations_bulk_create(
-                actor=job.created_by, project_id=job.project_id, records=records, role=Role.ADMIN,
-                member=None, reason=job.params.get("reason", ""),
-            )  # fmt: skip
+                actor=job.created_by,
+                project_id=job.project_id,
+                records=records,
+                role=Role.ADMIN,
+                member=None,
+                reason=job.params.get("reason", ""),
+            )
             job_finish(job_id, result={"created": len(created)})
             from apps.jobs.models import Job
 
             Job.objects.filter(pk=job_id).update(progress_done=len(created))
     except ServiceValidationError as exc:
-        job_finish(job_id, errors=[{"field": k, "messages": v} for k, v in exc.errors.items()], failed=True)
+        job_finish(
+            job_id, errors=[{"field": k, "messages": v} for k, v in exc.errors.items()], failed=True
+        )

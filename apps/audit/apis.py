@@ -24,8 +24,18 @@ class AuditEventOutput(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "actor", "actor_username", "action", "entity_type", "entity_id", "before",
-                  "after", "reason", "created_at"]  # fmt: skip
+        fields = [
+            "id",
+            "actor",
+            "actor_username",
+            "action",
+            "entity_type",
+            "entity_id",
+            "before",
+            "after",
+            "reason",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -39,9 +49,12 @@ class ProjectAuditApi(RoleScopedApi):
         f = filters.validated_data
         query = AuditEvent.objects.filter(project_id=self.project_id).select_related("actor")
         lookups = {
-            "action": f.get("action"), "entity_type": f.get("entity_type"),
-            "entity_id": f.get("entity_id"), "actor_id": f.get("actor"),
-            "created_at__gte": f.get("since"), "created_at__lt": f.get("until"),
-        }  # fmt: skip
+            "action": f.get("action"),
+            "entity_type": f.get("entity_type"),
+            "entity_id": f.get("entity_id"),
+            "actor_id": f.get("actor"),
+            "created_at__gte": f.get("since"),
+            "created_at__lt": f.get("until"),
+        }
         query = query.filter(**{k: v for k, v in lookups.items() if v is not None}).order_by("-id")
         return self.paginate(request, query, AuditEventOutput)

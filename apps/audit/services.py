@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-import json
 
 from apps.audit.models import AuditEvent
 
@@ -16,7 +16,9 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     """A JSON-safe dict of a row's concrete fields (foreign keys as ids)."""
     data = {}
     for field in instance._meta.concrete_fields:
-        data[field.attname] = getattr(instance, field.attname)
+        value = getattr(instance, field.attname)
+        # File fields are stored by name.
+        data[field.attname] = value.name if hasattr(value, "storage") else value
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
@@ -58,9 +60,15 @@ def audit_many(
 ) -> int:
     rows = [
         AuditEvent(
-            project_id=project_id, actor=_actor(actor), action=action, entity_type=entity_type,
-            entity_id=entity_id, before=before, after=after, reason=reason,
-        )  # fmt: skip
+            project_id=project_id,
+            actor=_actor(actor),
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+            reason=reason,
+        )
         for entity_id, before, after in changes
     ]
     AuditEvent.objects.bulk_create(rows, batch_size=2000)

@@ -41,7 +41,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, ServiceValidationError):
         exc = exceptions.ValidationError(exc.errors)
     elif isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, VersionConflict):
         body = {"detail": str(exc), "current_version": exc.current_version}

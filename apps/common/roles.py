@@ -18,5 +18,7 @@ ALL_ROLES = frozenset(Role.values)
 STAFF_ROLES = frozenset({Role.REVIEWER, Role.QA_MANAGER, Role.PROJECT_LEAD, Role.ADMIN})
 MANAGERS = frozenset({Role.QA_MANAGER, Role.PROJECT_LEAD, Role.ADMIN})
 LEADS = frozenset({Role.PROJECT_LEAD, Role.ADMIN})
-LABELERS = frozenset({Role.ANNOTATOR, Role.REVIEWER, Role.QA_MANAGER, Role.PROJECT_LEAD, Role.ADMIN})
+LABELERS = frozenset(
+    {Role.ANNOTATOR, Role.REVIEWER, Role.QA_MANAGER, Role.PROJECT_LEAD, Role.ADMIN}
+)
 NON_FINANCE = ALL_ROLES - {Role.FINANCE}

@@ -9,6 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from apps.common.pagination import DefaultPagination
 from apps.common.permissions import RoleAccess, role_of
 
 
@@ -40,8 +41,7 @@ class RoleScopedApi(APIView):
         return self._project_id
 
     def paginate(self, request: Request, queryset: Any, serializer_class: Any, **context: Any):
-        paginator = self.pagination_class() if self.pagination_class else None
-        assert paginator is not None
+        paginator = DefaultPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         data = serializer_class(page, many=True, context={"request": request, **context}).data
         return paginator.get_paginated_response(data)

@@ -59,7 +59,9 @@ class ItemDetailApi(RoleScopedApi):
     access = {"GET": STAFF_ROLES, "PATCH": MANAGERS}
 
     def project_id_from_url(self) -> int | None:
-        return get_object_or_404(Item.objects.only("project_id"), pk=self.kwargs["item_id"]).project_id
+        return get_object_or_404(
+            Item.objects.only("project_id"), pk=self.kwargs["item_id"]
+        ).project_id
 
     @extend_schema(responses=ItemOutput)
     def get(self, request: Request, item_id: int) -> Response:
@@ -69,8 +71,9 @@ class ItemDetailApi(RoleScopedApi):
     def patch(self, request: Request, item_id: int) -> Response:
         payload = ItemUpdateInput(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        item = services.item_update(actor=request.user, item=Item.objects.get(pk=item_id),
-                                    data=payload.validated_data)  # fmt: skip
+        item = services.item_update(
+            actor=request.user, item=Item.objects.get(pk=item_id), data=payload.validated_data
+        )
         return Response(ItemOutput(item).data)
 
 
@@ -78,7 +81,9 @@ class ItemImageApi(RoleScopedApi):
     access = {"GET": STAFF_ROLES}
 
     def project_id_from_url(self) -> int | None:
-        return get_object_or_404(Item.objects.only("project_id"), pk=self.kwargs["item_id"]).project_id
+        return get_object_or_404(
+            Item.objects.only("project_id"), pk=self.kwargs["item_id"]
+        ).project_id
 
     @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
     def get(self, request: Request, item_id: int) -> FileResponse:

@@ -61,7 +61,9 @@ class Item(models.Model):
                 condition=Q(video__isnull=False),
                 name="uniq_frame_per_video",
             ),
-            models.CheckConstraint(condition=Q(width__gt=0) & Q(height__gt=0), name="item_size_pos"),
+            models.CheckConstraint(
+                condition=Q(width__gt=0) & Q(height__gt=0), name="item_size_pos"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,6 +27,10 @@ def items_of(
         if connection.vendor == "postgresql":
             query = query.filter(scene_tags__contains=[scene_tag])
         else:
-            ids = [pk for pk, tags in query.values_list("pk", "scene_tags") if scene_tag in (tags or [])]
+            ids = [
+                pk
+                for pk, tags in query.values_list("pk", "scene_tags")
+                if scene_tag in (tags or [])
+            ]
             query = query.filter(pk__in=ids)
     return query.order_by("id")

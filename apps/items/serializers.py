@@ -8,10 +8,14 @@ HEX64 = "0123456789abcdef"
 
 
 class ItemCommonInput(serializers.Serializer):
-    scene_tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
+    scene_tags = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, default=list
+    )
     is_gold = serializers.BooleanField(required=False, default=False)
     video = serializers.CharField(required=False, allow_null=True, max_length=300, default=None)
-    frame_index = serializers.IntegerField(required=False, allow_null=True, min_value=0, default=None)
+    frame_index = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, default=None
+    )
 
 
 class ItemUploadInput(ItemCommonInput):
@@ -51,9 +55,20 @@ class ItemOutput(serializers.ModelSerializer):
     class Meta:
         model = Item
         fields = [
-            "id", "file_name", "uri", "width", "height", "sha256", "video", "frame_index",
-            "scene_tags", "is_gold", "priority", "created_at", "image_url",
-        ]  # fmt: skip
+            "id",
+            "file_name",
+            "uri",
+            "width",
+            "height",
+            "sha256",
+            "video",
+            "frame_index",
+            "scene_tags",
+            "is_gold",
+            "priority",
+            "created_at",
+            "image_url",
+        ]
         read_only_fields = fields
 
     def get_image_url(self, item: Item) -> str | None:

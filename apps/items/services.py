@@ -23,7 +23,8 @@ def inspect_image(data: bytes, *, field: str = "file") -> tuple[int, int]:
             width, height = probe.size
             if width * height > max_pixels:
                 raise ServiceValidationError(
-                    f"image has {width * height} pixels, more than the {max_pixels} allowed", field=field
+                    f"image has {width * height} pixels, more than the {max_pixels} allowed",
+                    field=field,
                 )
             probe.verify()
         # verify() leaves the image unusable and skips pixel data; decode once for truncation.
@@ -32,7 +33,9 @@ def inspect_image(data: bytes, *, field: str = "file") -> tuple[int, int]:
     except ServiceValidationError:
         raise
     except Image.DecompressionBombError as exc:
-        raise ServiceValidationError(f"image rejected as a decompression bomb: {exc}", field=field) from exc
+        raise ServiceValidationError(
+            f"image rejected as a decompression bomb: {exc}", field=field
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ServiceValidationError(f"not a readable image: {exc}", field=field) from exc
     return int(width), int(height)
@@ -51,7 +54,9 @@ def _video_frame(project_id: int, video_name: str | None, frame_index: int | Non
         raise ServiceValidationError("video and frame_index go together", field="frame_index")
     video, _ = Video.objects.get_or_create(project_id=project_id, name=video_name)
     if Item.objects.filter(video=video, frame_index=frame_index).exists():
-        raise ServiceValidationError("this video already has a frame at that index", field="frame_index")
+        raise ServiceValidationError(
+            "this video already has a frame at that index", field="frame_index"
+        )
     return video
 
 
@@ -72,13 +77,21 @@ def item_create_from_upload(
     width, height = inspect_image(data)
     sha256 = hashlib.sha256(data).hexdigest()
     item = Item(
-        project_id=project_id, width=width, height=height, sha256=sha256,
-        file_name=getattr(upload, "name", "") or "", scene_tags=scene_tags or [], is_gold=is_gold,
-        video=_video_frame(project_id, video, frame_index), frame_index=frame_index,
-    )  # fmt: skip
+        project_id=project_id,
+        width=width,
+        height=height,
+        sha256=sha256,
+        file_name=getattr(upload, "name", "") or "",
+        scene_tags=scene_tags or [],
+        is_gold=is_gold,
+        video=_video_frame(project_id, video, frame_index),
+        frame_index=frame_index,
+    )
     item.file.save(item.file_name or f"{sha256}.img", ContentFile(data), save=False)
     item.save()
-    audit(actor=actor, project_id=project_id, action="item.create", entity=item, after=snapshot(item))
+    audit(
+        actor=actor, project_id=project_id, action="item.create", entity=item, after=snapshot(item)
+    )
     return item
 
 
@@ -98,11 +111,20 @@ def item_register_uri(
     frame_index: int | None = None,
 ) -> Item:
     item = Item.objects.create(
-        project_id=project_id, uri=uri, width=width, height=height, sha256=sha256.lower(),
-        file_name=file_name or uri.rsplit("/", 1)[-1], scene_tags=scene_tags or [], is_gold=is_gold,
-        video=_video_frame(project_id, video, frame_index), frame_index=frame_index,
-    )  # fmt: skip
-    audit(actor=actor, project_id=project_id, action="item.create", entity=item, after=snapshot(item))
+        project_id=project_id,
+        uri=uri,
+        width=width,
+        height=height,
+        sha256=sha256.lower(),
+        file_name=file_name or uri.rsplit("/", 1)[-1],
+        scene_tags=scene_tags or [],
+        is_gold=is_gold,
+        video=_video_frame(project_id, video, frame_index),
+        frame_index=frame_index,
+    )
+    audit(
+        actor=actor, project_id=project_id, action="item.create", entity=item, after=snapshot(item)
+    )
     return item
 
 
@@ -113,6 +135,12 @@ def item_update(*, actor: Any, item: Item, data: dict[str, Any]) -> Item:
         if key in data:
             setattr(item, key, data[key])
     item.save()
-    audit(actor=actor, project_id=item.project_id, action="item.update", entity=item, before=before,
-          after=snapshot(item))  # fmt: skip
+    audit(
+        actor=actor,
+        project_id=item.project_id,
+        action="item.update",
+        entity=item,
+        before=before,
+        after=snapshot(item),
+    )
     return item

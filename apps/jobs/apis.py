@@ -16,7 +16,9 @@ class JobDetailApi(RoleScopedApi):
     access = {"GET": MANAGERS | {"finance"}, "DELETE": MANAGERS}
 
     def project_id_from_url(self) -> int | None:
-        return get_object_or_404(Job.objects.only("project_id"), pk=self.kwargs["job_id"]).project_id
+        return get_object_or_404(
+            Job.objects.only("project_id"), pk=self.kwargs["job_id"]
+        ).project_id
 
     @extend_schema(responses=JobOutput)
     def get(self, request: Request, job_id: int) -> Response:

@@ -7,8 +7,20 @@ class JobOutput(serializers.ModelSerializer):
     class Meta:
         model = Job
         fields = [
-            "id", "project", "kind", "status", "params", "result", "errors", "progress_done",
-            "progress_total", "failures", "backend", "created_at", "started_at", "finished_at",
+            "id",
+            "project",
+            "kind",
+            "status",
+            "params",
+            "result",
+            "errors",
+            "progress_done",
+            "progress_total",
+            "failures",
+            "backend",
+            "created_at",
+            "started_at",
+            "finished_at",
             "attempts",
-        ]  # fmt: skip
+        ]
         read_only_fields = fields

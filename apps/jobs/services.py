@@ -28,22 +28,30 @@ def job_create(
     total: int = 0,
 ) -> Job:
     return Job.objects.create(
-        kind=kind, project_id=project_id, params=params or {}, payload=payload,
-        progress_total=total, created_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )  # fmt: skip
+        kind=kind,
+        project_id=project_id,
+        params=params or {},
+        payload=payload,
+        progress_total=total,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
 
 
 def job_claim(job_id: int) -> Job | None:
     """Take the job for this run, or None if another run has it or it is finished."""
     now = timezone.now()
-    claimable = Q(status=JobStatus.PENDING) | Q(status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+    claimable = Q(status=JobStatus.PENDING) | Q(
+        status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER
+    )
     taken = Job.objects.filter(claimable, pk=job_id).update(
         status=JobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1
     )
     return Job.objects.get(pk=job_id) if taken else None
 
 
-def job_progress(job_id: int, *, done: int, total: int | None = None, failures: int | None = None) -> None:
+def job_progress(
+    job_id: int, *, done: int, total: int | None = None, failures: int | None = None
+) -> None:
     values: dict[str, Any] = {"progress_done": done}
     if total is not None:
         values["progress_total"] = total
@@ -57,15 +65,20 @@ def job_finish(
 ) -> None:
     status = JobStatus.FAILED if failed else JobStatus.SUCCEEDED
     Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-        status=status, result=result, errors=errors or [], finished_at=timezone.now(),
+        status=status,
+        result=result,
+        errors=errors or [],
+        finished_at=timezone.now(),
         payload=None,  # inputs are not kept once the job is done
-    )  # fmt: skip
+    )
 
 
 def job_cancel(job_id: int) -> bool:
     with transaction.atomic():
-        cancelled = Job.objects.filter(pk=job_id).exclude(status__in=FINISHED).update(
-            status=JobStatus.CANCELLED, finished_at=timezone.now()
+        cancelled = (
+            Job.objects.filter(pk=job_id)
+            .exclude(status__in=FINISHED)
+            .update(status=JobStatus.CANCELLED, finished_at=timezone.now())
         )
     return bool(cancelled)
 

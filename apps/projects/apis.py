@@ -33,7 +33,9 @@ class ProjectListApi(RoleScopedApi):
 
     @extend_schema(responses=ProjectOutput(many=True))
     def get(self, request: Request) -> Response:
-        return self.paginate(request, selectors.projects_visible_to(user=request.user), ProjectOutput)
+        return self.paginate(
+            request, selectors.projects_visible_to(user=request.user), ProjectOutput
+        )
 
     @extend_schema(request=ProjectInput, responses={201: ProjectOutput})
     def post(self, request: Request) -> Response:
@@ -57,7 +59,9 @@ class ProjectDetailApi(RoleScopedApi):
         payload = ProjectUpdateInput(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         project = services.project_update(
-            actor=request.user, project=Project.objects.get(pk=self.project_id), data=payload.validated_data
+            actor=request.user,
+            project=Project.objects.get(pk=self.project_id),
+            data=payload.validated_data,
         )
         return Response(ProjectOutput(project).data)
 
@@ -66,7 +70,9 @@ def _class_parent(project_id: int, data: dict) -> dict:
     if data.get("parent") is not None:
         parent = LabelClass.objects.filter(pk=data["parent"], project_id=project_id).first()
         if parent is None:
-            raise ServiceValidationError(f"class {data['parent']} is not in this project", field="parent")
+            raise ServiceValidationError(
+                f"class {data['parent']} is not in this project", field="parent"
+            )
         data["parent"] = parent
     return data
 
@@ -76,16 +82,19 @@ class LabelClassListApi(RoleScopedApi):
 
     @extend_schema(responses=LabelClassOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
-        return self.paginate(request, selectors.classes_of(project_id=self.project_id), LabelClassOutput)
+        return self.paginate(
+            request, selectors.classes_of(project_id=self.project_id), LabelClassOutput
+        )
 
     @extend_schema(request=LabelClassInput, responses={201: LabelClassOutput})
     def post(self, request: Request, project_id: int) -> Response:
         payload = LabelClassInput(data=request.data)
         payload.is_valid(raise_exception=True)
         label_class = services.label_class_create(
-            actor=request.user, project_id=self.project_id,
+            actor=request.user,
+            project_id=self.project_id,
             data=_class_parent(self.project_id, dict(payload.validated_data)),
-        )  # fmt: skip
+        )
         return Response(LabelClassOutput(label_class).data, status=status.HTTP_201_CREATED)
 
 
@@ -104,9 +113,10 @@ class LabelClassDetailApi(RoleScopedApi):
         payload = LabelClassUpdateInput(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         label_class = services.label_class_update(
-            actor=request.user, label_class=LabelClass.objects.get(pk=class_id),
+            actor=request.user,
+            label_class=LabelClass.objects.get(pk=class_id),
             data=_class_parent(self.project_id, dict(payload.validated_data)),
-        )  # fmt: skip
+        )
         return Response(LabelClassOutput(label_class).data)
 
 
@@ -115,14 +125,17 @@ class CohortListApi(RoleScopedApi):
 
     @extend_schema(responses=CohortOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
-        return self.paginate(request, selectors.cohorts_of(project_id=self.project_id), CohortOutput)
+        return self.paginate(
+            request, selectors.cohorts_of(project_id=self.project_id), CohortOutput
+        )
 
     @extend_schema(request=CohortInput, responses={201: CohortOutput})
     def post(self, request: Request, project_id: int) -> Response:
         payload = CohortInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        cohort = services.cohort_create(actor=request.user, project_id=self.project_id,
-                                        data=payload.validated_data)  # fmt: skip
+        cohort = services.cohort_create(
+            actor=request.user, project_id=self.project_id, data=payload.validated_data
+        )
         return Response(CohortOutput(cohort).data, status=status.HTTP_201_CREATED)
 
 
@@ -140,7 +153,9 @@ class AnnotatorListApi(RoleScopedApi):
 
     @extend_schema(responses=AnnotatorOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
-        return self.paginate(request, selectors.annotators_of(project_id=self.project_id), AnnotatorOutput)
+        return self.paginate(
+            request, selectors.annotators_of(project_id=self.project_id), AnnotatorOutput
+        )
 
     @extend_schema(request=AnnotatorInput, responses={201: AnnotatorOutput})
     def post(self, request: Request, project_id: int) -> Response:
@@ -148,9 +163,12 @@ class AnnotatorListApi(RoleScopedApi):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         member = services.annotator_add(
-            actor=request.user, project_id=self.project_id, user=data["username"], role=data["role"],
+            actor=request.user,
+            project_id=self.project_id,
+            user=data["username"],
+            role=data["role"],
             cohort=_cohort(self.project_id, data.get("cohort")),
-        )  # fmt: skip
+        )
         return Response(AnnotatorOutput(member).data, status=status.HTTP_201_CREATED)
 
 
@@ -175,5 +193,3 @@ class AnnotatorDetailApi(RoleScopedApi):
             actor=request.user, member=Annotator.objects.get(pk=annotator_id), data=data
         )
         return Response(AnnotatorOutput(member).data)
-
-

@@ -111,9 +111,7 @@ class Annotator(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(fields=["project", "user"], name="uniq_membership")
-        ]
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="uniq_membership")]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}) in {self.project_id}"

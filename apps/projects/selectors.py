@@ -29,7 +29,9 @@ def class_thresholds(*, project_id: int) -> dict[int, float]:
     """Each class's matching IoU threshold, its own or the project default."""
     project = Project.objects.get(pk=project_id)
     return {
-        cls.id: (cls.iou_threshold if cls.iou_threshold is not None else project.default_iou_threshold)
+        cls.id: (
+            cls.iou_threshold if cls.iou_threshold is not None else project.default_iou_threshold
+        )
         for cls in LabelClass.objects.filter(project_id=project_id).only("id", "iou_threshold")
     }
 

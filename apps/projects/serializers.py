@@ -32,10 +32,19 @@ class ProjectOutput(serializers.ModelSerializer):
     class Meta:
         model = Project
         fields = [
-            "id", "name", "description", "default_iou_threshold", "target_iaa", "overlap",
-            "honeypot_initial_count", "honeypot_rate", "lease_minutes", "settings", "created_at",
+            "id",
+            "name",
+            "description",
+            "default_iou_threshold",
+            "target_iaa",
+            "overlap",
+            "honeypot_initial_count",
+            "honeypot_rate",
+            "lease_minutes",
+            "settings",
+            "created_at",
             "updated_at",
-        ]  # fmt: skip
+        ]
         read_only_fields = fields
 
 
@@ -44,7 +53,9 @@ class LabelClassInput(serializers.Serializer):
     parent = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     color = serializers.CharField(required=False, max_length=7)
     precision_tier = serializers.ChoiceField(choices=PrecisionTier.choices, required=False)
-    iou_threshold = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1.0)
+    iou_threshold = serializers.FloatField(
+        required=False, allow_null=True, min_value=0.0, max_value=1.0
+    )
 
     def validate_color(self, value: str) -> str:
         if not HEX_COLOR.match(value):
@@ -61,8 +72,15 @@ class LabelClassOutput(serializers.ModelSerializer):
 
     class Meta:
         model = LabelClass
-        fields = ["id", "name", "parent", "color", "precision_tier", "iou_threshold",
-                  "effective_iou_threshold"]  # fmt: skip
+        fields = [
+            "id",
+            "name",
+            "parent",
+            "color",
+            "precision_tier",
+            "iou_threshold",
+            "effective_iou_threshold",
+        ]
         read_only_fields = fields
 
 

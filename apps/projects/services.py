@@ -15,9 +15,16 @@ from apps.projects.models import Annotator, Cohort, LabelClass, Project
 User = get_user_model()
 
 PROJECT_FIELDS = (
-    "name", "description", "default_iou_threshold", "target_iaa", "overlap",
-    "honeypot_initial_count", "honeypot_rate", "lease_minutes", "settings",
-)  # fmt: skip
+    "name",
+    "description",
+    "default_iou_threshold",
+    "target_iaa",
+    "overlap",
+    "honeypot_initial_count",
+    "honeypot_rate",
+    "lease_minutes",
+    "settings",
+)
 
 
 @transaction.atomic
@@ -25,7 +32,13 @@ def project_create(*, actor: Any, data: dict[str, Any]) -> Project:
     if Project.objects.filter(name=data["name"]).exists():
         raise ServiceValidationError("a project with this name already exists", field="name")
     project = Project.objects.create(**{k: v for k, v in data.items() if k in PROJECT_FIELDS})
-    audit(actor=actor, project=project, action="project.create", entity=project, after=snapshot(project))
+    audit(
+        actor=actor,
+        project=project,
+        action="project.create",
+        entity=project,
+        after=snapshot(project),
+    )
     return project
 
 
@@ -38,8 +51,14 @@ def project_update(*, actor: Any, project: Project, data: dict[str, Any]) -> Pro
         if key in PROJECT_FIELDS:
             setattr(project, key, value)
     project.save()
-    audit(actor=actor, project=project, action="project.update", entity=project, before=before,
-          after=snapshot(project))  # fmt: skip
+    audit(
+        actor=actor,
+        project=project,
+        action="project.update",
+        entity=project,
+        before=before,
+        after=snapshot(project),
+    )
     return project
 
 
@@ -51,8 +70,13 @@ def label_class_create(*, actor: Any, project_id: int, data: dict[str, Any]) -> 
     if LabelClass.objects.filter(project_id=project_id, name=data["name"]).exists():
         raise ServiceValidationError("a class with this name already exists", field="name")
     label_class = LabelClass.objects.create(project_id=project_id, **data)
-    audit(actor=actor, project_id=project_id, action="class.create", entity=label_class,
-          after=snapshot(label_class))  # fmt: skip
+    audit(
+        actor=actor,
+        project_id=project_id,
+        action="class.create",
+        entity=label_class,
+        after=snapshot(label_class),
+    )
     return label_class
 
 
@@ -69,15 +93,24 @@ def label_class_update(*, actor: Any, label_class: LabelClass, data: dict[str, A
                 raise ServiceValidationError("a class cannot be its own ancestor", field="parent")
             ancestor = ancestor.parent
     name = data.get("name")
-    if name and LabelClass.objects.filter(project_id=label_class.project_id, name=name).exclude(
-        pk=label_class.pk
-    ).exists():
+    if (
+        name
+        and LabelClass.objects.filter(project_id=label_class.project_id, name=name)
+        .exclude(pk=label_class.pk)
+        .exists()
+    ):
         raise ServiceValidationError("a class with this name already exists", field="name")
     for key, value in data.items():
         setattr(label_class, key, value)
     label_class.save()
-    audit(actor=actor, project_id=label_class.project_id, action="class.update", entity=label_class,
-          before=before, after=snapshot(label_class))  # fmt: skip
+    audit(
+        actor=actor,
+        project_id=label_class.project_id,
+        action="class.update",
+        entity=label_class,
+        before=before,
+        after=snapshot(label_class),
+    )
     return label_class
 
 
@@ -86,8 +119,13 @@ def cohort_create(*, actor: Any, project_id: int, data: dict[str, Any]) -> Cohor
     if Cohort.objects.filter(project_id=project_id, name=data["name"]).exists():
         raise ServiceValidationError("a cohort with this name already exists", field="name")
     cohort = Cohort.objects.create(project_id=project_id, **data)
-    audit(actor=actor, project_id=project_id, action="cohort.create", entity=cohort,
-          after=snapshot(cohort))  # fmt: skip
+    audit(
+        actor=actor,
+        project_id=project_id,
+        action="cohort.create",
+        entity=cohort,
+        after=snapshot(cohort),
+    )
     return cohort
 
 
@@ -100,13 +138,23 @@ def annotator_add(
     try:
         with transaction.atomic():
             member = Annotator.objects.create(
-                project_id=project_id, user=user, role=role, cohort=cohort,
+                project_id=project_id,
+                user=user,
+                role=role,
+                cohort=cohort,
                 pseudonym=f"A-{secrets.token_hex(3)}",
-            )  # fmt: skip
+            )
     except IntegrityError as exc:
-        raise ServiceValidationError("this user is already a member of the project", field="user") from exc
-    audit(actor=actor, project_id=project_id, action="member.add", entity=member,
-          after=snapshot(member))  # fmt: skip
+        raise ServiceValidationError(
+            "this user is already a member of the project", field="user"
+        ) from exc
+    audit(
+        actor=actor,
+        project_id=project_id,
+        action="member.add",
+        entity=member,
+        after=snapshot(member),
+    )
     return member
 
 
@@ -119,6 +167,12 @@ def annotator_update(*, actor: Any, member: Annotator, data: dict[str, Any]) -> 
     for key, value in data.items():
         setattr(member, key, value)
     member.save()
-    audit(actor=actor, project_id=member.project_id, action="member.update", entity=member,
-          before=before, after=snapshot(member))  # fmt: skip
+    audit(
+        actor=actor,
+        project_id=member.project_id,
+        action="member.update",
+        entity=member,
+        before=before,
+        after=snapshot(member),
+    )
     return member

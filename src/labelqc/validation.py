@@ -89,9 +89,11 @@ def polygon_errors(points: Any, width: float, height: float) -> dict[str, str]:
     if any(_number(v) is None for v in points):
         return {field: "every coordinate must be a finite number"}
     coords = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    if (coords < -EDGE_TOLERANCE).any() or (coords[:, 0] > width + EDGE_TOLERANCE).any() or (
-        coords[:, 1] > height + EDGE_TOLERANCE
-    ).any():
+    if (
+        (coords < -EDGE_TOLERANCE).any()
+        or (coords[:, 0] > width + EDGE_TOLERANCE).any()
+        or (coords[:, 1] > height + EDGE_TOLERANCE).any()
+    ):
         return {field: f"points must lie inside the image (0..{width:g} x 0..{height:g})"}
     # Shoelace area: a degenerate (collinear) polygon encloses nothing.
     xs, ys = coords[:, 0], coords[:, 1]
@@ -138,7 +140,9 @@ def mask_extent(rle: Mapping[str, Any]) -> tuple[dict[str, Any], list[float], fl
     if isinstance(counts, str):
         compressed = {"size": [height, width], "counts": counts.encode("ascii")}
     else:
-        compressed = mask_utils.frPyObjects({"size": [height, width], "counts": list(counts)}, height, width)
+        compressed = mask_utils.frPyObjects(
+            {"size": [height, width], "counts": list(counts)}, height, width
+        )
     area = float(mask_utils.area(compressed))
     bbox = [float(v) for v in mask_utils.toBbox(compressed)]
     counts_out = compressed["counts"]

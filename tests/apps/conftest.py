@@ -32,11 +32,18 @@ def project(db) -> Project:
 
 @pytest.fixture
 def make_member(db) -> Callable[..., Annotator]:
-    def make(project: Project, role: str = Role.ANNOTATOR, username: str | None = None) -> Annotator:
+    def make(
+        project: Project, role: str = Role.ANNOTATOR, username: str | None = None
+    ) -> Annotator:
         username = username or f"{role}-{project.pk}-{Annotator.objects.count()}"
         user = get_user_model().objects.create_user(username=username, password="pw-123456")
-        return Annotator.objects.create(project=project, user=user, role=role,
-                                        cohort=project.cohorts.first(), pseudonym=username[:8])  # fmt: skip
+        return Annotator.objects.create(
+            project=project,
+            user=user,
+            role=role,
+            cohort=project.cohorts.first(),
+            pseudonym=username[:8],
+        )
 
     return make
 
@@ -58,7 +65,9 @@ def lead_client(project, make_member, client_for) -> APIClient:
 
 @pytest.fixture
 def item(project) -> Item:
-    return Item.objects.create(project=project, width=640, height=480, file_name="a.jpg", sha256="0" * 64)
+    return Item.objects.create(
+        project=project, width=640, height=480, file_name="a.jpg", sha256="0" * 64
+    )
 
 
 def png_bytes(width: int = 64, height: int = 48) -> bytes:

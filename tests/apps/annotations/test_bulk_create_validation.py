@@ -15,14 +15,20 @@ def url(project) -> str:
 
 
 def box(item, cls, **geometry):
-    return {"item": item.pk, "label_class": cls.pk, "geometry_type": "box", "geometry": geometry,
-            "source": "gold"}  # fmt: skip
+    return {
+        "item": item.pk,
+        "label_class": cls.pk,
+        "geometry_type": "box",
+        "geometry": geometry,
+        "source": "gold",
+    }
 
 
 def test_valid_boxes_are_created_and_audited(project, item, lead_client):
     cls = project.classes.first()
-    response = lead_client.post(url(project), {"annotations": [box(item, cls, x=1, y=2, w=30, h=40)] * 3},
-                                format="json")  # fmt: skip
+    response = lead_client.post(
+        url(project), {"annotations": [box(item, cls, x=1, y=2, w=30, h=40)] * 3}, format="json"
+    )
     assert response.status_code == 201, response.content
     assert response.json()["created"] == 3
     assert Annotation.objects.filter(project=project).count() == 3
@@ -54,9 +60,10 @@ def test_a_bad_box_rejects_the_whole_request(project, item, lead_client, geometr
 
 
 def test_non_finite_numbers_are_rejected(project, item, lead_client):
+    cls = project.classes.first()
     body = (
-        '{"annotations": [{"item": %d, "label_class": %d, "geometry_type": "box", "source": "gold",'
-        ' "geometry": {"x": NaN, "y": 1, "w": 2, "h": 2}}]}' % (item.pk, project.classes.first().pk)
+        f'{{"annotations": [{{"item": {item.pk}, "label_class": {cls.pk}, "geometry_type": "box",'
+        ' "source": "gold", "geometry": {"x": NaN, "y": 1, "w": 2, "h": 2}}]}'
     )
     response = lead_client.post(url(project), body, content_type="application/json")
     assert response.status_code == 400
@@ -70,13 +77,24 @@ def test_non_finite_numbers_are_rejected(project, item, lead_client):
         ("polygon", {"points": [1, 1, 5, 5, 9, 9]}, "annotations[0].geometry.points"),
         ("polygon", {"points": [1, 1, 5, 5, 900, 9]}, "annotations[0].geometry.points"),
         ("mask", {"rle": {"size": [10, 10], "counts": [100]}}, "annotations[0].geometry.rle.size"),
-        ("mask", {"rle": {"size": [480, 640], "counts": [5]}}, "annotations[0].geometry.rle.counts"),
+        (
+            "mask",
+            {"rle": {"size": [480, 640], "counts": [5]}},
+            "annotations[0].geometry.rle.counts",
+        ),
         ("mask", {"rle": "zzz"}, "annotations[0].geometry.rle"),
     ],
 )
-def test_bad_polygons_and_masks_are_rejected(project, item, lead_client, geometry_type, geometry, field):
-    record = {"item": item.pk, "label_class": project.classes.first().pk, "geometry_type": geometry_type,
-              "geometry": geometry, "source": "gold"}  # fmt: skip
+def test_bad_polygons_and_masks_are_rejected(
+    project, item, lead_client, geometry_type, geometry, field
+):
+    record = {
+        "item": item.pk,
+        "label_class": project.classes.first().pk,
+        "geometry_type": geometry_type,
+        "geometry": geometry,
+        "source": "gold",
+    }
     response = lead_client.post(url(project), {"annotations": [record]}, format="json")
     assert response.status_code == 400, response.content
     assert field in response.json()
@@ -95,11 +113,21 @@ def test_masks_and_polygons_get_their_extent(project, item, lead_client):
     runs.append(480 * 640 - position)
     counts = runs
     records = [
-        {"item": item.pk, "label_class": cls.pk, "geometry_type": "mask", "source": "gold",
-         "geometry": {"rle": {"size": [480, 640], "counts": counts}}},
-        {"item": item.pk, "label_class": cls.pk, "geometry_type": "polygon", "source": "gold",
-         "geometry": {"points": [10, 10, 50, 10, 50, 30, 10, 30]}},
-    ]  # fmt: skip
+        {
+            "item": item.pk,
+            "label_class": cls.pk,
+            "geometry_type": "mask",
+            "source": "gold",
+            "geometry": {"rle": {"size": [480, 640], "counts": counts}},
+        },
+        {
+            "item": item.pk,
+            "label_class": cls.pk,
+            "geometry_type": "polygon",
+            "source": "gold",
+            "geometry": {"points": [10, 10, 50, 10, 50, 30, 10, 30]},
+        },
+    ]
     response = lead_client.post(url(project), {"annotations": records}, format="json")
     assert response.status_code == 201, response.content
     mask, polygon = Annotation.objects.order_by("id")
@@ -113,8 +141,9 @@ def test_class_and_item_from_another_project_are_rejected(project, item, lead_cl
 
     other = Project.objects.create(name="Other")
     foreign_class = LabelClass.objects.create(project=other, name="car")
-    response = lead_client.post(url(project), {"annotations": [box(item, foreign_class, x=1, y=1, w=2, h=2)]},
-                                format="json")  # fmt: skip
+    response = lead_client.post(
+        url(project), {"annotations": [box(item, foreign_class, x=1, y=1, w=2, h=2)]}, format="json"
+    )
     assert response.status_code == 400
     assert "annotations[0].label_class" in response.json()
 
@@ -122,7 +151,10 @@ def test_class_and_item_from_another_project_are_rejected(project, item, lead_cl
 def test_annotator_cannot_submit_gold(project, item, make_member, client_for):
     annotator = make_member(project)
     client = client_for(annotator.user)
-    response = client.post(url(project), {"annotations": [box(item, project.classes.first(), x=1, y=1, w=2, h=2)]},
-                           format="json")  # fmt: skip
+    response = client.post(
+        url(project),
+        {"annotations": [box(item, project.classes.first(), x=1, y=1, w=2, h=2)]},
+        format="json",
+    )
     assert response.status_code == 400
     assert "annotations[0].source" in response.json()

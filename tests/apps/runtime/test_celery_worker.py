@@ -1,0 +1,101 @@
+"""A task travels through a real Redis broker to a real Celery worker and writes to PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from apps.annotations.models import Annotation
+from apps.jobs.models import Job
+from configs.celery import app as celery_app
+from tests.conftest import REDIS_URL
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def redis_celery():
+    saved = {
+        key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")
+    }
+    celery_app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
+    try:
+        with start_worker(
+            celery_app,
+            pool="solo",
+            perform_ping_check=False,
+            queues=["default", "gpu"],
+            shutdown_timeout=30,
+        ):
+            yield celery_app
+    finally:
+        celery_app.conf.update(saved)
+
+
+def wait_for(job_id: int, timeout: float = 60) -> Job:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = Job.objects.get(pk=job_id)
+        if job.status in ("succeeded", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish: {Job.objects.get(pk=job_id).status}")
+
+
+def test_import_job_runs_on_a_real_worker(redis_celery, project, item, lead_client):
+    cls = project.classes.first()
+    records = [
+        {
+            "item": item.pk,
+            "label_class": cls.pk,
+            "geometry_type": "box",
+            "source": "gold",
+            "geometry": {"x": i, "y": 1, "w": 5, "h": 5},
+        }
+        for i in range(200)
+    ]
+    response = lead_client.post(
+        f"/api/projects/{project.pk}/annotations/imports/", {"annotations": records}, format="json"
+    )
+    assert response.status_code == 202, response.content
+    job = wait_for(response.json()["id"])
+    assert job.status == "succeeded", job.errors
+    assert job.result == {"created": 200}
+    assert Annotation.objects.filter(project=project).count() == 200
+    polled = lead_client.get(f"/api/jobs/{job.pk}/").json()
+    assert polled["status"] == "succeeded" and polled["progress_done"] == 200
+
+
+def test_redelivered_import_does_nothing_twice(redis_celery, project, item, lead_client):
+    from apps.annotations.tasks import import_records
+
+    cls = project.classes.first()
+    records = [{"item": item.pk, "label_class": cls.pk, "geometry_type": "tag", "source": "gold"}]
+    job_id = lead_client.post(
+        f"/api/projects/{project.pk}/annotations/imports/", {"annotations": records}, format="json"
+    ).json()["id"]
+    wait_for(job_id)
+    import_records.delay(job_id).get(timeout=30)
+    assert Annotation.objects.filter(project=project).count() == 1
+
+
+def test_invalid_import_fails_the_job_and_writes_nothing(redis_celery, project, item, lead_client):
+    cls = project.classes.first()
+    records = [
+        {
+            "item": item.pk,
+            "label_class": cls.pk,
+            "geometry_type": "box",
+            "source": "gold",
+            "geometry": {"x": 1, "y": 1, "w": 5000, "h": 5},
+        }
+    ]
+    job_id = lead_client.post(
+        f"/api/projects/{project.pk}/annotations/imports/", {"annotations": records}, format="json"
+    ).json()["id"]
+    job = wait_for(job_id)
+    assert job.status == "failed"
+    assert job.errors[0]["field"] == "annotations[0].geometry.w"
+    assert Annotation.objects.count() == 0

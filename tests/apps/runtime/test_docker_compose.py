@@ -1,0 +1,44 @@
+"""No Docker engine runs here, so the compose file is checked as data against the settings."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+SETTINGS_SOURCE = (ROOT / "configs" / "settings.py").read_text()
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def settings_variables() -> set[str]:
+    return set(
+        re.findall(r"""os\.environ(?:\.get)?\(\s*["']([A-Z0-9_]+)["']""", SETTINGS_SOURCE)
+    ) | set(re.findall(r"""env_(?:bool|list)\(\s*["']([A-Z0-9_]+)["']""", SETTINGS_SOURCE))
+
+
+def test_services_of_the_topology_are_present():
+    assert {"postgres", "redis", "web", "worker", "worker-gpu", "beat"} <= set(COMPOSE["services"])
+
+
+def test_workers_consume_their_queues():
+    services = COMPOSE["services"]
+    assert "-Q default" in services["worker"]["command"]
+    assert "-Q gpu" in services["worker-gpu"]["command"]
+    assert "beat" in services["beat"]["command"]
+    assert "gunicorn configs.wsgi:application" in services["web"]["command"]
+
+
+def test_gpu_worker_reserves_an_nvidia_device():
+    devices = COMPOSE["services"]["worker-gpu"]["deploy"]["resources"]["reservations"]["devices"]
+    assert devices[0]["driver"] == "nvidia" and "gpu" in devices[0]["capabilities"]
+
+
+def test_app_environment_names_are_read_by_settings():
+    known = settings_variables()
+    for name in ("web", "worker", "worker-gpu", "beat"):
+        environment = COMPOSE["services"][name]["environment"]
+        unknown = set(environment) - known
+        assert not unknown, f"{name} sets variables settings.py never reads: {unknown}"
+    assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "LABELQC_SAM2_CHECKPOINT"} <= known

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "LABELQC_ENV"}
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = run_python(
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='configs.settings'; django.setup()",
+        LABELQC_ENV="production",
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_embedded_default_is_sqlite_and_eager():
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='configs.settings'; django.setup();"
+        "from django.conf import settings; from configs.celery import app;"
+        "print(settings.DATABASES['default']['ENGINE'], app.conf.task_always_eager)"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True"]
+
+
+def test_environment_selects_postgres_and_a_broker():
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='configs.settings'; django.setup();"
+        "from django.conf import settings; from configs.celery import app;"
+        "print(settings.DATABASES['default']['ENGINE'], app.conf.task_always_eager, app.conf.broker_url)"
+    )
+    result = run_python(
+        code, DATABASE_URL="postgres://u@db:5432/x", REDIS_URL="redis://cache:6379/0"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "False",
+        "redis://cache:6379/0",
+    ]
+
+
+def test_tasks_route_to_their_queue():
+    from configs.celery import route_task
+
+    assert route_task("labelqc.prelabel.run_job", (), {}, {}) == {"queue": "gpu"}
+    assert route_task("labelqc.annotations.import_records", (), {}, {}) == {"queue": "default"}
