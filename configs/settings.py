@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.annotations",
     "apps.audit",
     "apps.jobs",
+    "apps.workflow",
     "apps.demo",
 ]
 

@@ -24,6 +24,13 @@ class Project(models.Model):
     honeypot_initial_count = models.PositiveSmallIntegerField(default=5)
     honeypot_rate = models.FloatField(default=0.10, validators=unit_interval)
     lease_minutes = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
+    # Honeypot rate adapts to each annotator's gold accuracy against this target.
+    gold_target_accuracy = models.FloatField(default=0.8, validators=unit_interval)
+    # Share of submissions that go to review (1.0 = all).
+    review_share = models.FloatField(default=1.0, validators=unit_interval)
+    # Correction effort buckets by IoU(pre-label, final): >= approved = as is, >= minor = minor edit.
+    effort_approved_iou = models.FloatField(default=0.95, validators=unit_interval)
+    effort_minor_iou = models.FloatField(default=0.75, validators=unit_interval)
     settings = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

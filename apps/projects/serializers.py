@@ -21,6 +21,19 @@ class ProjectInput(serializers.Serializer):
     honeypot_rate = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
     lease_minutes = serializers.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
     settings = serializers.DictField(required=False)
+    gold_target_accuracy = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    review_share = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    effort_approved_iou = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    effort_minor_iou = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+
+    def validate(self, attrs):
+        approved = attrs.get("effort_approved_iou")
+        minor = attrs.get("effort_minor_iou")
+        if approved is not None and minor is not None and minor > approved:
+            raise serializers.ValidationError(
+                {"effort_minor_iou": "must not exceed effort_approved_iou"}
+            )
+        return attrs
 
 
 class ProjectUpdateInput(ProjectInput):
@@ -42,6 +55,10 @@ class ProjectOutput(serializers.ModelSerializer):
             "honeypot_rate",
             "lease_minutes",
             "settings",
+            "gold_target_accuracy",
+            "review_share",
+            "effort_approved_iou",
+            "effort_minor_iou",
             "created_at",
             "updated_at",
         ]

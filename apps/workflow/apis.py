@@ -1,0 +1,275 @@
+from __future__ import annotations
+
+import mimetypes
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.annotations.models import Annotation, Source
+from apps.common.roles import LABELERS, MANAGERS, STAFF_ROLES
+from apps.common.views import RoleScopedApi
+from apps.projects.selectors import membership_for
+from apps.workflow import selectors
+from apps.workflow.models import Assignment, EscalationRule, Review
+from apps.workflow.serializers import (
+    AssignmentOutput,
+    DryRunInput,
+    ReviewDecisionInput,
+    ReviewFilterInput,
+    ReviewOutput,
+    RuleInput,
+    RuleOutput,
+    RuleUpdateInput,
+    SubmitInput,
+)
+from apps.workflow.services import escalation, queue, review, submit
+
+REVIEWERS = STAFF_ROLES
+
+
+def assignment_payload(assignment: Assignment) -> dict:
+    prelabels = Annotation.objects.filter(item_id=assignment.item_id, source=Source.PRELABEL)
+    last = assignment.reviews.filter(status="rejected").order_by("-id").first()
+    context = {"prelabels": prelabels, "rework_reason": last.reason if last else None}
+    return AssignmentOutput(assignment, context=context).data
+
+
+class QueueNextApi(RoleScopedApi):
+    """Lease the caller's next item (their current one if they hold a lease); 204 when empty."""
+
+    access = {"POST": LABELERS}
+
+    @extend_schema(request=None, responses={200: AssignmentOutput, 204: None})
+    def post(self, request: Request, project_id: int) -> Response:
+        member = membership_for(user=request.user, project_id=self.project_id)
+        if member is None:
+            return Response(
+                {"detail": "only project members have a queue"}, status=status.HTTP_403_FORBIDDEN
+            )
+        assignment = queue.pull_next(member=member)
+        if assignment is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(assignment_payload(assignment))
+
+
+class AssignmentApiBase(RoleScopedApi):
+    def project_id_from_url(self) -> int | None:
+        return get_object_or_404(
+            Assignment.objects.only("project_id"), pk=self.kwargs["assignment_id"]
+        ).project_id
+
+    def own_assignment(self, request: Request) -> Assignment:
+        member = membership_for(user=request.user, project_id=self.project_id)
+        assignment = (
+            Assignment.objects.select_related("item")
+            .filter(pk=self.kwargs["assignment_id"], annotator=member)
+            .first()
+        )
+        if assignment is None:
+            raise Http404
+        return assignment
+
+
+class AssignmentSubmitApi(AssignmentApiBase):
+    access = {"POST": LABELERS}
+
+    @extend_schema(request=SubmitInput, responses={201: AssignmentOutput})
+    def post(self, request: Request, assignment_id: int) -> Response:
+        assignment = self.own_assignment(request)
+        payload = SubmitInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        records = [
+            {**r, "item": r.get("item") or assignment.item_id}
+            for r in payload.validated_data["annotations"]
+        ]
+        done, created = submit.submit_assignment(
+            actor=request.user,
+            member=assignment.annotator,
+            assignment_id=assignment.pk,
+            records=records,
+            client_seconds=payload.validated_data.get("client_seconds"),
+            reason=payload.validated_data["reason"],
+        )
+        return Response(
+            {"assignment": done.pk, "status": done.status, "annotations": [a.pk for a in created]},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class AssignmentReleaseApi(AssignmentApiBase):
+    access = {"POST": LABELERS}
+
+    @extend_schema(request=None, responses={200: None})
+    def post(self, request: Request, assignment_id: int) -> Response:
+        assignment = self.own_assignment(request)
+        return Response(
+            {"released": queue.release(member=assignment.annotator, assignment=assignment)}
+        )
+
+
+class AssignmentImageApi(AssignmentApiBase):
+    """The image of an item, for the annotator who holds it (annotators see no other items)."""
+
+    access = {"GET": LABELERS}
+
+    @extend_schema(responses={(200, "image/*"): bytes})
+    def get(self, request: Request, assignment_id: int) -> FileResponse:
+        item = self.own_assignment(request).item
+        if not item.file:
+            raise Http404("this item has no stored file")
+        return FileResponse(
+            item.file.open("rb"), content_type=mimetypes.guess_type(item.file.name)[0]
+        )
+
+
+class MyStatsApi(RoleScopedApi):
+    """The caller's own numbers; never anyone else's."""
+
+    access = {"GET": LABELERS}
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, project_id: int) -> Response:
+        member = membership_for(user=request.user, project_id=self.project_id)
+        if member is None:
+            raise Http404
+        return Response(selectors.annotator_own_stats(member=member))
+
+
+class ReviewNextApi(RoleScopedApi):
+    access = {"POST": REVIEWERS}
+
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("queue", str)],
+        responses={200: ReviewOutput, 204: None},
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        member = membership_for(user=request.user, project_id=self.project_id)
+        if member is None:
+            return Response(
+                {"detail": "only project members review"}, status=status.HTTP_403_FORBIDDEN
+            )
+        found = review.pull_review(member=member, queue=request.query_params.get("queue", "review"))
+        if found is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(selectors.review_payload(found))
+
+
+class ReviewDecisionApi(RoleScopedApi):
+    access = {"POST": REVIEWERS}
+
+    def project_id_from_url(self) -> int | None:
+        return get_object_or_404(
+            Review.objects.only("project_id"), pk=self.kwargs["review_id"]
+        ).project_id
+
+    @extend_schema(request=ReviewDecisionInput, responses=ReviewOutput)
+    def post(self, request: Request, review_id: int) -> Response:
+        payload = ReviewDecisionInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        decided = review.decide_review(
+            actor=request.user,
+            member=membership_for(user=request.user, project_id=self.project_id),
+            role=self.get_role(request),
+            review_id=review_id,
+            **payload.validated_data,
+        )
+        return Response(ReviewOutput(decided).data)
+
+
+class ProjectReviewsApi(RoleScopedApi):
+    access = {"GET": REVIEWERS}
+
+    @extend_schema(parameters=[ReviewFilterInput], responses=ReviewOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        filters = ReviewFilterInput(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        query = (
+            Review.objects.filter(project_id=self.project_id, **filters.validated_data)
+            .select_related("assignment__annotator")
+            .order_by("-id")
+        )
+        return self.paginate(request, query, ReviewOutput)
+
+
+class RuleListApi(RoleScopedApi):
+    access = {"GET": MANAGERS, "POST": MANAGERS}
+
+    @extend_schema(responses=RuleOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        return self.paginate(
+            request, EscalationRule.objects.filter(project_id=self.project_id), RuleOutput
+        )
+
+    @extend_schema(request=RuleInput, responses={201: RuleOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        payload = RuleInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        rule = escalation.rule_create(
+            actor=request.user, project_id=self.project_id, **payload.validated_data
+        )
+        return Response(RuleOutput(rule).data, status=status.HTTP_201_CREATED)
+
+
+class RuleDetailApi(RoleScopedApi):
+    access = {"GET": MANAGERS, "PATCH": MANAGERS, "DELETE": MANAGERS}
+
+    def project_id_from_url(self) -> int | None:
+        return get_object_or_404(
+            EscalationRule.objects.only("project_id"), pk=self.kwargs["rule_id"]
+        ).project_id
+
+    @extend_schema(responses=RuleOutput)
+    def get(self, request: Request, rule_id: int) -> Response:
+        return Response(RuleOutput(EscalationRule.objects.get(pk=rule_id)).data)
+
+    @extend_schema(request=RuleUpdateInput, responses=RuleOutput)
+    def patch(self, request: Request, rule_id: int) -> Response:
+        payload = RuleUpdateInput(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        rule = escalation.rule_update(
+            actor=request.user,
+            rule=EscalationRule.objects.get(pk=rule_id),
+            data=dict(payload.validated_data),
+        )
+        return Response(RuleOutput(rule).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, rule_id: int) -> Response:
+        escalation.rule_delete(actor=request.user, rule=EscalationRule.objects.get(pk=rule_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RuleDryRunApi(RoleScopedApi):
+    access = {"POST": MANAGERS}
+
+    @extend_schema(request=DryRunInput, responses={200: dict})
+    def post(self, request: Request, project_id: int) -> Response:
+        payload = DryRunInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        rules = payload.validated_data.get("rules")
+        definitions = [(r["name"], r["definition"]) for r in rules] if rules else None
+        return Response(
+            escalation.dry_run(
+                project_id=self.project_id,
+                days=payload.validated_data["days"],
+                definitions=definitions,
+            )
+        )
+
+
+class GoldUsageApi(RoleScopedApi):
+    access = {"GET": MANAGERS}
+
+    @extend_schema(parameters=[OpenApiParameter("stale_days", int)], responses={200: dict})
+    def get(self, request: Request, project_id: int) -> Response:
+        raw = request.query_params.get("stale_days", "30")
+        if not raw.isdigit() or int(raw) < 1:
+            return Response(
+                {"stale_days": ["must be a positive integer"]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        return Response(selectors.gold_usage(project_id=self.project_id, stale_days=int(raw)))

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from django.db.models import Avg, Count, Max, Q
+from django.utils import timezone
+
+from apps.annotations.models import Annotation, Source
+from apps.annotations.serializers import AnnotationOutput
+from apps.items.models import Item
+from apps.projects.models import Annotator
+from apps.workflow.models import Assignment, AssignmentStatus, CorrectionEffort, Review
+from apps.workflow.serializers import ReviewOutput
+
+
+def annotator_own_stats(*, member: Annotator) -> dict[str, Any]:
+    mine = Assignment.objects.filter(annotator=member)
+    submitted = mine.filter(status=AssignmentStatus.SUBMITTED)
+    times = list(submitted.exclude(server_seconds=None).values_list("server_seconds", flat=True))
+    gold = mine.filter(is_gold=True, gold_accuracy__isnull=False).aggregate(
+        mean=Avg("gold_accuracy"), n=Count("id")
+    )
+    reviews = Review.objects.filter(assignment__annotator=member)
+    decided = reviews.exclude(status__in=["pending", "leased"])
+    rejected = reviews.filter(status="rejected").count()
+    efforts = dict(
+        CorrectionEffort.objects.filter(assignment__annotator=member)
+        .values("bucket")
+        .annotate(n=Count("id"))
+        .values_list("bucket", "n")
+    )
+    return {
+        "submitted": submitted.count(),
+        "in_rework": mine.filter(status=AssignmentStatus.REWORK).count(),
+        "median_seconds_per_item": float(np.median(times)) if times else None,
+        "gold_accuracy": gold["mean"],
+        "gold_items_scored": gold["n"],
+        "reviews_decided": decided.count(),
+        "rejection_rate": rejected / decided.count() if decided.count() else None,
+        "correction_effort": efforts,
+    }
+
+
+def review_payload(review: Review) -> dict[str, Any]:
+    """A review with the shapes to judge: the submission and any other annotators' (anonymised)."""
+    assignment = review.assignment
+    shapes = Annotation.objects.filter(item_id=assignment.item_id).exclude(source=Source.GOLD)
+    item = assignment.item
+    data = ReviewOutput(review).data
+    pseudonyms = dict(
+        Annotator.objects.filter(project_id=review.project_id).values_list("pk", "pseudonym")
+    )
+    data["item_detail"] = {
+        "id": item.pk,
+        "width": item.width,
+        "height": item.height,
+        "image_url": f"/api/items/{item.pk}/image/" if item.file else (item.uri or None),
+    }
+    data["annotations"] = [
+        {
+            **AnnotationOutput(a).data,
+            "author": pseudonyms.get(a.author_id),
+            "is_submission": a.author_id == assignment.annotator_id,
+        }
+        for a in shapes
+    ]
+    return data
+
+
+def gold_usage(*, project_id: int, stale_days: int = 30) -> dict[str, Any]:
+    now = timezone.now()
+    rows = list(
+        Item.objects.filter(project_id=project_id, is_gold=True)
+        .annotate(
+            uses=Count("assignments"),
+            last_used=Max("assignments__leased_at"),
+            mean_accuracy=Avg(
+                "assignments__gold_accuracy", filter=Q(assignments__gold_accuracy__isnull=False)
+            ),
+        )
+        .values("pk", "file_name", "uses", "last_used", "mean_accuracy", "created_at")
+    )
+    uses = np.array([r["uses"] for r in rows], dtype=float)
+    median = float(np.median(uses)) if len(uses) else 0.0
+    over_use_limit = max(2.0 * median, median + 5.0)
+    cutoff = now - timedelta(days=stale_days)
+    items = []
+    for r in rows:
+        last = r["last_used"]
+        items.append(
+            {
+                "item": r["pk"],
+                "file_name": r["file_name"],
+                "uses": r["uses"],
+                "last_used": last,
+                "mean_accuracy": r["mean_accuracy"],
+                "over_used": bool(r["uses"] > over_use_limit),
+                "stale": bool((last or r["created_at"]) < cutoff),
+            }
+        )
+    return {
+        "median_uses": median,
+        "over_use_limit": over_use_limit,
+        "stale_days": stale_days,
+        "items": items,
+        "over_used": sum(i["over_used"] for i in items),
+        "stale": sum(i["stale"] for i in items),
+    }

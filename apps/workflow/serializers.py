@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apps.annotations.serializers import AnnotationInput
+from apps.workflow.models import EscalationRule, QueueSla, Review
+
+
+class QueueAnnotationInput(AnnotationInput):
+    """What an annotator submits: the item is implied by the assignment."""
+
+    item = serializers.IntegerField(min_value=1, required=False)
+
+
+class SubmitInput(serializers.Serializer):
+    annotations = serializers.ListField(
+        child=QueueAnnotationInput(), allow_empty=True, max_length=5000
+    )
+    client_seconds = serializers.FloatField(
+        required=False, allow_null=True, min_value=0, max_value=86_400
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class PrelabelOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    label_class = serializers.IntegerField(source="label_class_id")
+    geometry_type = serializers.CharField()
+    geometry = serializers.JSONField()
+    score = serializers.FloatField(allow_null=True)
+    model_id = serializers.CharField()
+    uncertainty = serializers.SerializerMethodField()
+
+    def get_uncertainty(self, annotation) -> float | None:
+        value = (annotation.attributes or {}).get("uncertainty")
+        return value if isinstance(value, int | float) else None
+
+
+class AssignmentOutput(serializers.Serializer):
+    """Deliberately silent about gold: a honeypot must look like any other item."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    lease_expires_at = serializers.DateTimeField()
+    rework_cycles = serializers.IntegerField()
+    item = serializers.SerializerMethodField()
+    prelabels = serializers.SerializerMethodField()
+    rework_reason = serializers.SerializerMethodField()
+
+    def get_item(self, assignment) -> dict:
+        item = assignment.item
+        return {
+            "id": item.pk,
+            "width": item.width,
+            "height": item.height,
+            "image_url": f"/api/assignments/{assignment.pk}/image/"
+            if item.file
+            else (item.uri or None),
+        }
+
+    def get_prelabels(self, assignment) -> list[dict]:
+        return PrelabelOutput(self.context.get("prelabels", []), many=True).data
+
+    def get_rework_reason(self, assignment) -> str | None:
+        return self.context.get("rework_reason")
+
+
+class ReviewDecisionEdit(serializers.Serializer):
+    annotation = serializers.IntegerField(min_value=1)
+    version = serializers.IntegerField(min_value=1)
+    label_class = serializers.IntegerField(min_value=1, required=False)
+    geometry_type = serializers.CharField(required=False)
+    geometry = serializers.JSONField(required=False)
+    attributes = serializers.DictField(required=False)
+
+
+class ReviewDecisionInput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "edit", "reject", "escalate"])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    queue = serializers.CharField(required=False, max_length=64, allow_null=True, default=None)
+    edits = ReviewDecisionEdit(many=True, required=False, default=list)
+
+
+class ReviewOutput(serializers.ModelSerializer):
+    item = serializers.IntegerField(source="assignment.item_id", read_only=True)
+    annotator = serializers.CharField(
+        source="assignment.annotator.pseudonym", read_only=True, default=None
+    )
+    rework_cycles = serializers.IntegerField(source="assignment.rework_cycles", read_only=True)
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "assignment",
+            "item",
+            "annotator",
+            "queue",
+            "status",
+            "priority",
+            "reviewer",
+            "reason",
+            "cycle",
+            "due_at",
+            "created_at",
+            "decided_at",
+            "lease_expires_at",
+            "rework_cycles",
+        ]
+        read_only_fields = fields
+
+
+class ReviewFilterInput(serializers.Serializer):
+    queue = serializers.CharField(required=False, max_length=64)
+    status = serializers.ChoiceField(
+        choices=[c for c, _ in Review._meta.get_field("status").choices], required=False
+    )
+
+
+class RuleInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    definition = serializers.JSONField()
+    enabled = serializers.BooleanField(required=False, default=True)
+    order = serializers.IntegerField(required=False, default=0)
+
+
+class RuleUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    definition = serializers.JSONField(required=False)
+    enabled = serializers.BooleanField(required=False)
+    order = serializers.IntegerField(required=False)
+
+
+class RuleOutput(serializers.ModelSerializer):
+    class Meta:
+        model = EscalationRule
+        fields = ["id", "name", "enabled", "order", "definition", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class DryRunRule(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    definition = serializers.JSONField()
+
+
+class DryRunInput(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=3650, default=7)
+    rules = DryRunRule(many=True, required=False, allow_null=True, default=None)
+
+
+class QueueSlaInput(serializers.Serializer):
+    queue = serializers.CharField(max_length=64)
+    turnaround_hours = serializers.FloatField(min_value=0.01, max_value=24 * 365)
+    webhook_url = serializers.URLField(required=False, allow_blank=True, default="")
+
+
+class QueueSlaOutput(serializers.ModelSerializer):
+    class Meta:
+        model = QueueSla
+        fields = ["id", "queue", "turnaround_hours", "webhook_url"]
+        read_only_fields = fields

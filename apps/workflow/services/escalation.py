@@ -1,0 +1,225 @@
+"""Escalation rules in the service: saving (validated, audited), applying on submit, dry runs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import IntegrityError, transaction
+from django.db.models import Avg
+from django.utils import timezone
+
+from apps.annotations.models import Annotation, Source
+from apps.audit.services import audit, snapshot
+from apps.common.exceptions import ServiceValidationError
+from apps.items.models import Item
+from apps.workflow.models import Assignment, EscalationRule, Review, ReviewStatus
+from labelqc.rules import RuleError, decide, item_disagreement, validate_rule
+
+
+def _checked(definition: Any) -> dict[str, Any]:
+    try:
+        validate_rule(definition)
+    except RuleError as exc:
+        raise ServiceValidationError(
+            {f"definition.{path}": [msg] for path, msg in exc.errors.items()}
+        ) from exc
+    return definition
+
+
+@transaction.atomic
+def rule_create(
+    *, actor: Any, project_id: int, name: str, definition: Any, enabled: bool = True, order: int = 0
+) -> EscalationRule:
+    try:
+        with transaction.atomic():
+            rule = EscalationRule.objects.create(
+                project_id=project_id,
+                name=name,
+                enabled=enabled,
+                order=order,
+                definition=_checked(definition),
+            )
+    except IntegrityError as exc:
+        raise ServiceValidationError("a rule with this name already exists", field="name") from exc
+    audit(
+        actor=actor, project_id=project_id, action="rule.create", entity=rule, after=snapshot(rule)
+    )
+    return rule
+
+
+@transaction.atomic
+def rule_update(*, actor: Any, rule: EscalationRule, data: dict[str, Any]) -> EscalationRule:
+    before = snapshot(rule)
+    if "definition" in data:
+        data["definition"] = _checked(data["definition"])
+    for key, value in data.items():
+        setattr(rule, key, value)
+    rule.save()
+    audit(
+        actor=actor,
+        project_id=rule.project_id,
+        action="rule.update",
+        entity=rule,
+        before=before,
+        after=snapshot(rule),
+    )
+    return rule
+
+
+@transaction.atomic
+def rule_delete(*, actor: Any, rule: EscalationRule) -> None:
+    audit(
+        actor=actor,
+        project_id=rule.project_id,
+        action="rule.delete",
+        entity=rule,
+        before=snapshot(rule),
+    )
+    rule.delete()
+
+
+def item_facts(item_ids: list[int], authors: dict[int, int | None] | None = None) -> pd.DataFrame:
+    """One row of rule facts per item (authors: the submitting annotator per item, if any)."""
+    annotations = pd.DataFrame.from_records(
+        Annotation.objects.filter(item_id__in=item_ids).values(
+            "item_id",
+            "author_id",
+            "source",
+            "label_class__name",
+            "x",
+            "y",
+            "w",
+            "h",
+            "area",
+            "attributes",
+        )
+    )
+    items = {
+        pk: (tags, pk)
+        for pk, tags in Item.objects.filter(pk__in=item_ids).values_list("pk", "scene_tags")
+    }
+    rework = dict(
+        Assignment.objects.filter(item_id__in=item_ids)
+        .values_list("item_id", "rework_cycles")
+        .order_by("rework_cycles")
+    )
+    author_ids = {a for a in (authors or {}).values() if a is not None}
+    gold_scores = dict(
+        Assignment.objects.filter(
+            annotator_id__in=author_ids, is_gold=True, gold_accuracy__isnull=False
+        )
+        .values("annotator_id")
+        .annotate(score=Avg("gold_accuracy"))
+        .values_list("annotator_id", "score")
+    )
+    rows = []
+    grouped = dict(tuple(annotations.groupby("item_id"))) if len(annotations) else {}
+    for item_id in item_ids:
+        frame = grouped.get(
+            item_id, pd.DataFrame(columns=["source", "author_id", "x", "area", "attributes"])
+        )
+        human = frame[frame["source"] == Source.HUMAN]
+        prelabel = frame[frame["source"] == Source.PRELABEL]
+        uncertainty = [a.get("uncertainty") for a in prelabel["attributes"] if isinstance(a, dict)]
+        uncertainty = [u for u in uncertainty if isinstance(u, int | float)]
+        shapes = human[human["x"].notna()]
+        boxes = (
+            {
+                int(author): group[["x", "y", "w", "h"]].to_numpy(dtype=np.float64)
+                for author, group in shapes.groupby("author_id")
+            }
+            if len(shapes)
+            else {}
+        )
+        author = (authors or {}).get(item_id)
+        rows.append(
+            {
+                "item_id": item_id,
+                "prelabel_uncertainty": max(uncertainty) if uncertainty else np.nan,
+                "iaa_disagreement": item_disagreement(boxes) if len(boxes) >= 2 else np.nan,
+                "annotator_gold_score": gold_scores.get(author, np.nan) if author else np.nan,
+                "min_object_area": float(shapes["area"].min()) if len(shapes) else np.nan,
+                "n_objects": float(len(shapes)),
+                "rework_cycles": float(rework.get(item_id, 0)),
+                "classes": sorted(set(human["label_class__name"])) if len(human) else [],
+                "scene_tags": list(items.get(item_id, ([], None))[0] or []),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _enabled_rules(project_id: int) -> list[EscalationRule]:
+    return list(
+        EscalationRule.objects.filter(project_id=project_id, enabled=True).order_by("order", "id")
+    )
+
+
+def apply_rules_on_submit(review: Review) -> None:
+    rules = _enabled_rules(review.project_id)
+    if not rules:
+        return
+    assignment = review.assignment
+    facts = item_facts([assignment.item_id], {assignment.item_id: assignment.annotator_id})
+    decision = decide([r.definition for r in rules], facts)[0]
+    if not decision.matched:
+        return
+    if decision.queue:
+        review.queue = decision.queue
+    if decision.priority is not None:
+        review.priority = int(decision.priority)
+        Item.objects.filter(pk=assignment.item_id).update(priority=int(decision.priority))
+    if decision.sla_hours is not None:
+        review.due_at = timezone.now() + timedelta(hours=decision.sla_hours)
+    review.reason = "escalated by rule(s): " + ", ".join(rules[i].name for i in decision.matched)
+    review.save()
+
+
+def dry_run(
+    *, project_id: int, days: int, definitions: list[tuple[str, dict]] | None = None
+) -> dict[str, Any]:
+    """How many items each rule would have routed over the last `days` days of submissions."""
+    since = timezone.now() - timedelta(days=days)
+    submitted = Assignment.objects.filter(
+        project_id=project_id, submitted_at__gte=since, is_gold=False
+    )
+    authors = dict(submitted.values_list("item_id", "annotator_id"))
+    if definitions is None:
+        definitions = [(r.name, r.definition) for r in _enabled_rules(project_id)]
+    for _name, definition in definitions:
+        _checked(definition)
+    item_ids = sorted(authors)
+    facts = item_facts(item_ids, authors)
+    matches = np.zeros((len(definitions), 0), dtype=bool)
+    routed: dict[str, int] = defaultdict(int)
+    if item_ids and definitions:
+        from labelqc.rules import evaluate
+
+        rule_defs = [d for _, d in definitions]
+        matches = evaluate(rule_defs, facts)
+        for decision in decide(rule_defs, facts):
+            if decision.queue:
+                routed[decision.queue] += 1
+    return {
+        "days": days,
+        "items_considered": len(item_ids),
+        "rules": [
+            {"name": name, "matched_items": int(matches[i].sum()) if matches.size else 0}
+            for i, (name, _) in enumerate(definitions)
+        ],
+        "routed_by_queue": dict(routed),
+    }
+
+
+__all__ = [
+    "ReviewStatus",
+    "apply_rules_on_submit",
+    "dry_run",
+    "item_facts",
+    "rule_create",
+    "rule_delete",
+    "rule_update",
+]

@@ -1,0 +1,169 @@
+"""The annotator queue: assignment slots, leases, honeypots.
+
+Pulling is a claim on a slot row. On PostgreSQL candidates are read with
+`SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent pullers never wait on, or get, the same slot;
+on every database the claim itself is a conditional UPDATE (compare-and-set), which is what
+makes it safe on SQLite too.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+
+from apps.items.models import Item
+from apps.projects.models import Annotator, Project
+from apps.workflow.models import Assignment, AssignmentStatus
+from labelqc.honeypot import HoneypotPolicy, serve_gold
+
+CANDIDATES_PER_TRY = 8
+
+
+def ensure_slots(*, project_id: int, item_ids: list[int] | None = None) -> int:
+    """Create the k = project.overlap slots of every regular (non-gold) item that lacks them."""
+    project = Project.objects.get(pk=project_id)
+    items = (
+        Item.objects.filter(project_id=project_id, is_gold=False)
+        .annotate(n_slots=Count("assignments", filter=Q(assignments__slot__isnull=False)))
+        .filter(n_slots__lt=project.overlap)
+    )
+    if item_ids is not None:
+        items = items.filter(pk__in=item_ids)
+    rows = [
+        Assignment(project_id=project_id, item_id=item_id, slot=slot)
+        for item_id in items.values_list("pk", flat=True)
+        for slot in range(project.overlap)
+    ]
+    created = Assignment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    return len(created)
+
+
+def honeypot_policy(project: Project) -> HoneypotPolicy:
+    return HoneypotPolicy(
+        initial_count=project.honeypot_initial_count,
+        rate=project.honeypot_rate,
+        target_accuracy=max(project.gold_target_accuracy, 1e-6),
+    )
+
+
+def _lease(project: Project, now) -> dict[str, Any]:
+    return {
+        "status": AssignmentStatus.LEASED,
+        "leased_at": now,
+        "lease_expires_at": now + timedelta(minutes=project.lease_minutes),
+    }
+
+
+def _current(member: Annotator, now) -> Assignment | None:
+    """Work the annotator already holds: rework first, then an unexpired lease."""
+    mine = Assignment.objects.filter(annotator=member)
+    rework = mine.filter(status=AssignmentStatus.REWORK).order_by("id").first()
+    if rework is not None:
+        return rework
+    return (
+        mine.filter(status=AssignmentStatus.LEASED, lease_expires_at__gt=now).order_by("id").first()
+    )
+
+
+def _gold_assignment(member: Annotator, project: Project, now) -> Assignment | None:
+    seen = Assignment.objects.filter(annotator=member).values("item_id")
+    gold = (
+        Item.objects.filter(project_id=project.pk, is_gold=True)
+        .exclude(pk__in=seen)
+        .annotate(uses=Count("assignments"))
+        .order_by("uses", "id")  # least-used gold first keeps usage even
+        .first()
+    )
+    if gold is None:
+        return None
+    return Assignment.objects.create(
+        project_id=project.pk, item=gold, annotator=member, is_gold=True, **_lease(project, now)
+    )
+
+
+def _claim_slot(member: Annotator, project: Project, now) -> Assignment | None:
+    available = Q(status=AssignmentStatus.OPEN) | Q(
+        status=AssignmentStatus.LEASED, lease_expires_at__lte=now
+    )
+    mine = Assignment.objects.filter(annotator=member).values("item_id")
+    candidates = (
+        Assignment.objects.filter(available, project_id=project.pk, is_gold=False)
+        .exclude(item_id__in=mine)
+        .order_by("-item__priority", "item_id", "slot")
+    )
+    if connection.vendor == "postgresql":
+        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+    for candidate in candidates[:CANDIDATES_PER_TRY]:
+        # Another slot of the same item may have been claimed by this annotator meanwhile.
+        if Assignment.objects.filter(annotator=member, item_id=candidate.item_id).exists():
+            continue
+        try:
+            with transaction.atomic():
+                claimed = Assignment.objects.filter(available, pk=candidate.pk).update(
+                    annotator=member, **_lease(project, now)
+                )
+        except IntegrityError:  # the same annotator pulling twice at once: one claim wins
+            continue
+        if claimed:
+            return Assignment.objects.get(pk=candidate.pk)
+    return None
+
+
+def gold_record(member: Annotator) -> tuple[int, float | None, int]:
+    """(items served, mean gold accuracy, honeypots scored) for the annotator."""
+    served = Assignment.objects.filter(annotator=member).count()
+    scored = Assignment.objects.filter(annotator=member, is_gold=True, gold_accuracy__isnull=False)
+    stats = scored.aggregate(mean=Avg("gold_accuracy"), n=Count("id"))
+    return served, stats["mean"], stats["n"]
+
+
+def pull_next(*, member: Annotator, draw: float | None = None) -> Assignment | None:
+    """The annotator's next assignment, leased to them; None when the queue is empty.
+
+    Slots are materialised lazily: when nothing is claimable, items that lack their k slots get
+    them and the pull is tried once more.
+    """
+    project = Project.objects.get(pk=member.project_id)
+    for attempt in range(2):
+        now = timezone.now()
+        with transaction.atomic():
+            current = _current(member, now)
+            if current is not None:
+                return current
+            served, accuracy, n_scored = gold_record(member)
+            wants_gold = serve_gold(
+                honeypot_policy(project),
+                n_served=served,
+                accuracy=accuracy,
+                n_scored=n_scored,
+                draw=random.random() if draw is None else draw,
+            )
+            assignment = _gold_assignment(member, project, now) if wants_gold else None
+            assignment = assignment or _claim_slot(member, project, now)
+            if assignment is not None:
+                return assignment
+        if attempt == 0 and not ensure_slots(project_id=project.pk):
+            return None
+    return None
+
+
+def release(*, member: Annotator, assignment: Assignment) -> bool:
+    """Give a leased slot back to the pool (gold assignments are simply dropped)."""
+    with transaction.atomic():
+        if assignment.is_gold:
+            deleted, _ = Assignment.objects.filter(
+                pk=assignment.pk, annotator=member, status=AssignmentStatus.LEASED
+            ).delete()
+            return bool(deleted)
+        return bool(
+            Assignment.objects.filter(
+                pk=assignment.pk, annotator=member, status=AssignmentStatus.LEASED
+            ).update(
+                annotator=None, status=AssignmentStatus.OPEN, leased_at=None, lease_expires_at=None
+            )
+        )

@@ -1,0 +1,199 @@
+"""Submitting an assignment: all-or-nothing shapes, time spent, correction effort, gold score."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+
+from apps.annotations.models import Annotation, Source
+from apps.annotations.services import annotation_delete, annotations_bulk_create
+from apps.common.exceptions import ServiceValidationError, VersionConflict
+from apps.common.roles import Role
+from apps.projects.models import Annotator, Project
+from apps.projects.selectors import class_thresholds
+from apps.workflow.models import (
+    DEFAULT_REVIEW_QUEUE,
+    Assignment,
+    AssignmentStatus,
+    CorrectionEffort,
+    Review,
+)
+from labelqc.effort import EffortThresholds, correction_effort
+from labelqc.geometry import box_iou, mask_iou
+from labelqc.quality import score_against_gold
+
+
+class AssignmentConflict(VersionConflict):
+    """The assignment is not (or no longer) leased to this annotator."""
+
+    def __init__(self, message: str, status: str):
+        self.message = message
+        super().__init__(current_version=0, current={"status": status, "detail": message})
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _shape_iou(a: list[Annotation], b: list[Annotation]) -> np.ndarray:
+    if all(x.geometry_type == "mask" for x in a + b) and a and b:
+        return mask_iou([x.geometry["rle"] for x in a], [x.geometry["rle"] for x in b])
+
+    def boxes(rows):
+        return np.array([[r.x, r.y, r.w, r.h] for r in rows], dtype=np.float64).reshape(-1, 4)
+
+    return box_iou(boxes(a), boxes(b))
+
+
+def record_correction_effort(
+    assignment: Assignment, project: Project, final: list[Annotation]
+) -> int:
+    prelabels = list(
+        Annotation.objects.filter(item_id=assignment.item_id, source=Source.PRELABEL).exclude(
+            geometry_type="tag"
+        )
+    )
+    if not prelabels:
+        return 0
+    shapes = [a for a in final if a.geometry_type != "tag"]
+    thresholds = EffortThresholds(project.effort_approved_iou, project.effort_minor_iou)
+    final_index, iou, bucket = correction_effort(_shape_iou(prelabels, shapes), thresholds)
+    CorrectionEffort.objects.bulk_create(
+        CorrectionEffort(
+            project_id=project.pk,
+            assignment=assignment,
+            prelabel=pre,
+            final=shapes[index] if index >= 0 else None,
+            label_class_id=pre.label_class_id,
+            iou=float(value),
+            bucket=str(kind),
+        )
+        for pre, index, value, kind in zip(prelabels, final_index, iou, bucket, strict=True)
+    )
+    return len(prelabels)
+
+
+def _frame(rows: list[Annotation], annotator_id: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "item_id": [r.item_id for r in rows],
+            "annotator_id": annotator_id,
+            "class_id": [r.label_class_id for r in rows],
+            "x": [r.x for r in rows],
+            "y": [r.y for r in rows],
+            "w": [r.w for r in rows],
+            "h": [r.h for r in rows],
+        }
+    ).astype(
+        {"item_id": "int64", "class_id": "int64", "x": float, "y": float, "w": float, "h": float}
+    )
+
+
+def score_honeypot(assignment: Assignment, final: list[Annotation]) -> float | None:
+    """Accuracy = TP / (TP + FP + FN) of this submission against the item's gold shapes."""
+    gold = list(
+        Annotation.objects.filter(item_id=assignment.item_id, source=Source.GOLD).exclude(
+            geometry_type="tag"
+        )
+    )
+    shapes = [a for a in final if a.geometry_type != "tag"]
+    if not gold and not shapes:
+        return 1.0
+    member = assignment.annotator_id
+    table = score_against_gold(
+        _frame(gold, -1),
+        _frame(shapes, member),
+        class_thresholds(project_id=assignment.project_id),
+        assignments=pd.DataFrame({"item_id": [assignment.item_id], "annotator_id": [member]}),
+        gold_items=[assignment.item_id],
+    )
+    if table.empty:
+        return None
+    accuracy = table["accuracy"].iloc[0]
+    return None if accuracy is None or pd.isna(accuracy) else float(accuracy)
+
+
+def goes_to_review(assignment: Assignment, project: Project) -> bool:
+    """Deterministic sampling by assignment id, so a retried submit decides the same way."""
+    if project.review_share >= 1.0:
+        return True
+    digest = hashlib.sha256(f"review:{assignment.pk}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < project.review_share
+
+
+def submit_assignment(
+    *,
+    actor: Any,
+    member: Annotator,
+    assignment_id: int,
+    records: list[dict[str, Any]],
+    client_seconds: float | None,
+    reason: str = "",
+) -> tuple[Assignment, list[Annotation]]:
+    project = Project.objects.get(pk=member.project_id)
+    with transaction.atomic():
+        assignment = Assignment.objects.select_for_update().filter(pk=assignment_id).first()
+        if assignment is None or assignment.annotator_id != member.pk:
+            raise AssignmentConflict("this assignment is not leased to you", "missing")
+        if assignment.status not in (AssignmentStatus.LEASED, AssignmentStatus.REWORK):
+            raise AssignmentConflict(
+                f"this assignment is already {assignment.status}", assignment.status
+            )
+        for index, record in enumerate(records):
+            if int(record["item"]) != assignment.item_id:
+                raise ServiceValidationError(
+                    f"must be the assignment's item {assignment.item_id}",
+                    field=f"annotations[{index}].item",
+                )
+            record["source"] = Source.HUMAN
+            record["author"] = member.pk
+        if assignment.status == AssignmentStatus.REWORK:
+            previous = Annotation.objects.filter(
+                item_id=assignment.item_id, author=member, source=Source.HUMAN
+            )
+            for old in previous:
+                annotation_delete(
+                    actor=actor,
+                    annotation=old,
+                    base_version=None,
+                    role=Role.ADMIN,
+                    member=member,
+                    reason="replaced by rework",
+                )
+        created = (
+            annotations_bulk_create(
+                actor=actor,
+                project_id=project.pk,
+                records=records,
+                role=Role.ANNOTATOR,
+                member=member,
+                reason=reason,
+            )
+            if records
+            else []
+        )
+        now = timezone.now()
+        assignment.status = AssignmentStatus.SUBMITTED
+        assignment.submitted_at = now
+        assignment.client_seconds = client_seconds
+        started = assignment.leased_at or now
+        assignment.server_seconds = (now - started).total_seconds()
+        if assignment.is_gold:
+            assignment.gold_accuracy = score_honeypot(assignment, created)
+        assignment.save()
+        record_correction_effort(assignment, project, created)
+        if not assignment.is_gold and goes_to_review(assignment, project):
+            review = Review.objects.create(
+                project_id=project.pk,
+                assignment=assignment,
+                queue=DEFAULT_REVIEW_QUEUE,
+                cycle=assignment.rework_cycles,
+            )
+            from apps.workflow.services.escalation import apply_rules_on_submit
+
+            apply_rules_on_submit(review)
+    return assignment, created
