@@ -1,3 +1,6 @@
+import importlib.util
+
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -98,9 +101,19 @@ api = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
+def app_api_urls() -> list:
+    """Apps may ship an `urls.py` with API routes; they are mounted under /api/."""
+    patterns = []
+    for app in settings.INSTALLED_APPS:
+        if app.startswith("apps.") and importlib.util.find_spec(f"{app}.urls") is not None:
+            patterns.append(path("api/", include(f"{app}.urls")))
+    return patterns
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include(api)),
+    *app_api_urls(),
 ]

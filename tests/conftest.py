@@ -35,6 +35,12 @@ def _database_vendor() -> str:
     return connection.vendor
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Tests create many users; a deliberately slow production hash would dominate their time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("postgres") and _database_vendor() != "postgresql":
         reason = "needs PostgreSQL: set DATABASE_URL (bin/test runs a PostgreSQL pass)"
