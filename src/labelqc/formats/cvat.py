@@ -1,0 +1,387 @@
+"""CVAT XML 1.1 reader ("CVAT for images", plus the tracks of "CVAT for video").
+
+Read: ``<box>`` (``rotation`` turned into a 4-corner polygon, with a note), ``<polygon>``,
+``<mask>`` (CVAT's own run lengths, see :mod:`labelqc.formats.masks`), ``<tag>``, their
+``<attribute>`` children (typed by the label spec in ``<meta>``: checkbox as bool, number as
+float), ``occluded``, ``z_order``, ``group_id``. ``source="auto"`` marks a prelabel.
+Polylines, points, ellipses, cuboids and skeletons are skipped, and the dataset's notes say
+how many.
+
+Annotator: CVAT does not store who drew each shape. A job export names its annotator in
+``meta/job/assignee``; that name is used. Otherwise the task's ``assignee`` is used (per task
+in a project export, through each image's ``task_id``). The ``owner`` is the task's creator
+and is never taken as the annotator. ``annotator=`` overrides all of this.
+
+Project exports repeat image names per subset: there the image key is ``<subset>/<name>``.
+Tracks (CVAT for video) give one annotation per frame where the object is not ``outside``,
+with ``track_id`` and ``keyframe`` attributes, on images named ``frame_000010.png`` and sized
+by ``meta/.../original_size``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from labelqc.formats._io import (
+    DEFAULT_MAX_BYTES,
+    DOCUMENT,
+    Progress,
+    ProgressCallback,
+    Source,
+    load_bytes,
+    parse_float,
+    parse_xml,
+)
+from labelqc.formats.errors import ProblemCollector
+from labelqc.formats.masks import coco_rle_bbox, cvat_to_coco_rle
+from labelqc.formats.model import (
+    Annotation,
+    Dataset,
+    ImageRecord,
+    box_problems,
+    polygon_bbox,
+    polygon_problems,
+)
+
+SUPPORTED_SHAPES = ("box", "polygon", "mask", "tag")
+SKIPPED_SHAPES = ("polyline", "points", "ellipse", "cuboid", "skeleton")
+# Shape attributes written as XML attributes (not <attribute> children) by the writer.
+RESERVED_ATTRIBUTES = ("occluded", "z_order", "group_id", "track_id", "keyframe", "outside")
+
+
+def read_cvat(
+    source: Source,
+    *,
+    name: str | None = None,
+    annotator: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    bounds_tolerance: float = 1.0,
+    progress: ProgressCallback | None = None,
+) -> Dataset:
+    """Read a CVAT XML 1.1 annotation file (bytes, text or path) into a Dataset.
+
+    Raises FormatError listing every problem: malformed or unsafe XML (DTDs and entities are
+    refused), missing labels or coordinates, labels not declared in ``<meta>``, masks that do
+    not fit, geometry more than ``bounds_tolerance`` pixels outside its image, duplicate
+    image ids or names. ``progress(done, total)`` counts images and tracks.
+    """
+    data, display = load_bytes(source, max_bytes=max_bytes, name=name)
+    root = parse_xml(data, display)
+    problems = ProblemCollector(display)
+    if root.tag != "annotations":
+        raise problems.fail(DOCUMENT, "annotations", f"root element is <{root.tag}>")
+    meta = root.find("meta")
+    context = _MetaContext(meta, annotator)
+    reader = _ShapeReader(context, bounds_tolerance, problems)
+    records = [el for el in root if el.tag in ("image", "track")]
+    tracker = Progress(progress, len(records))
+    for index, element in enumerate(records):
+        if element.tag == "image":
+            reader.read_image(index, element)
+        else:
+            reader.read_track(index, element)
+        tracker.advance()
+    problems.raise_if_any()
+    tracker.finish()
+    notes = [
+        f"skipped {count} <{tag}> shape(s): not supported" for tag, count in reader.skipped.items()
+    ]
+    if reader.rotated:
+        notes.append(f"converted {reader.rotated} rotated box(es) to 4-corner polygons")
+    used = [c for c in reader.used_labels if c not in context.labels]
+    return Dataset(
+        images=tuple(reader.images.values()),
+        categories=tuple(context.labels) + tuple(used),
+        annotations=tuple(reader.annotations),
+        notes=tuple(notes),
+    )
+
+
+class _MetaContext:
+    """What ``<meta>`` says: labels, attribute types, frame size, assignees."""
+
+    def __init__(self, meta: Element | None, annotator: str | None) -> None:
+        self.labels: dict[str, None] = {}
+        self.attribute_types: dict[str, str] = {}
+        self.frame_size: tuple[int, int] | None = None
+        self.default_annotator = annotator
+        self.task_annotators: dict[str, str] = {}
+        self.forced = annotator is not None
+        if meta is None:
+            return
+        for label in meta.iter("label"):
+            label_name = label.findtext("name")
+            if label_name:
+                self.labels.setdefault(label_name, None)
+            for attribute in label.iter("attribute"):
+                attr_name = attribute.findtext("name")
+                if attr_name:
+                    self.attribute_types[attr_name] = (
+                        attribute.findtext("input_type") or ""
+                    ).strip()
+        size = meta.find(".//original_size")
+        if size is not None:
+            width, height = (
+                parse_float(size.findtext("width")),
+                parse_float(size.findtext("height")),
+            )
+            if width and height:
+                self.frame_size = (int(width), int(height))
+        if self.forced:
+            return
+        job_assignee = _username(meta.find("job/assignee"))
+        task_assignee = _username(meta.find("task/assignee"))
+        self.default_annotator = job_assignee or task_assignee
+        for task in meta.iterfind("project/tasks/task"):
+            task_id, assignee = task.findtext("id"), _username(task.find("assignee"))
+            if task_id and assignee:
+                self.task_annotators[task_id.strip()] = assignee
+
+    def annotator_for(self, task_id: str | None) -> str | None:
+        if not self.forced and task_id is not None and task_id in self.task_annotators:
+            return self.task_annotators[task_id]
+        return self.default_annotator
+
+    def typed(self, attr_name: str, text: str) -> Any:
+        kind = self.attribute_types.get(attr_name)
+        if kind == "checkbox" or (kind is None and text in ("true", "false")):
+            return text.strip().lower() == "true"
+        if kind == "number":
+            value = parse_float(text)
+            return text if value is None else value
+        return text
+
+
+def _username(element: Element | None) -> str | None:
+    if element is None:
+        return None
+    text = (element.findtext("username") or "").strip()
+    return text or None
+
+
+class _ShapeReader:
+    def __init__(self, context: _MetaContext, tolerance: float, problems: ProblemCollector) -> None:
+        self.context = context
+        self.tolerance = tolerance
+        self.problems = problems
+        self.images: dict[str, ImageRecord] = {}
+        self.annotations: list[Annotation] = []
+        self.skipped: Counter[str] = Counter()
+        self.rotated = 0
+        self.used_labels: dict[str, None] = {}
+        self._image_ids: set[tuple[str | None, str]] = set()
+
+    def read_image(self, index: int, element: Element) -> None:
+        record = f"image[{index}]"
+        image_name = element.get("name")
+        subset = element.get("subset")
+        image_id = element.get("id")
+        width = _int(element.get("width"))
+        height = _int(element.get("height"))
+        if not image_name:
+            self.problems.add(record, "name", "missing")
+            return
+        record = f"image[{index}] ({image_name})"
+        if width is None or height is None:
+            self.problems.add(record, "width/height", "missing or not positive integers")
+            return
+        key = f"{subset}/{image_name}" if subset else image_name
+        if key in self.images:
+            self.problems.add(record, "name", f"duplicate image {key!r}")
+            return
+        if image_id is not None:
+            if (subset, image_id) in self._image_ids:
+                self.problems.add(record, "id", f"duplicate image id {image_id!r}")
+                return
+            self._image_ids.add((subset, image_id))
+        image = ImageRecord(
+            file_name=key,
+            width=width,
+            height=height,
+            image_id=int(image_id) if image_id and image_id.isdigit() else image_id,
+            subset=subset,
+        )
+        self.images[key] = image
+        annotator = self.context.annotator_for(element.get("task_id"))
+        for shape_index, shape in enumerate(element):
+            shape_record = f"{record} {shape.tag}[{shape_index}]"
+            self._read_shape(shape, shape_record, image, annotator, {})
+
+    def read_track(self, index: int, element: Element) -> None:
+        record = f"track[{index}] (id {element.get('id')})"
+        track_id = _int(element.get("id"), allow_zero=True)
+        label = element.get("label")
+        if self.context.frame_size is None:
+            self.problems.add(record, "original_size", "tracks need meta/original_size")
+            return
+        width, height = self.context.frame_size
+        for shape_index, shape in enumerate(element):
+            shape_record = f"{record} {shape.tag}[{shape_index}]"
+            if shape.get("outside") == "1":
+                continue
+            frame = _int(shape.get("frame"), allow_zero=True)
+            if frame is None:
+                self.problems.add(shape_record, "frame", "missing or not an integer")
+                continue
+            key = f"frame_{frame:06d}.png"
+            image = self.images.setdefault(
+                key, ImageRecord(file_name=key, width=width, height=height, image_id=frame)
+            )
+            extra = {"track_id": track_id, "keyframe": shape.get("keyframe") == "1"}
+            self._read_shape(
+                shape, shape_record, image, self.context.default_annotator, extra, label
+            )
+
+    def _read_shape(
+        self,
+        shape: Element,
+        record: str,
+        image: ImageRecord,
+        annotator: str | None,
+        extra: dict[str, Any],
+        track_label: str | None = None,
+    ) -> None:
+        if shape.tag in SKIPPED_SHAPES:
+            self.skipped[shape.tag] += 1
+            return
+        if shape.tag not in SUPPORTED_SHAPES:
+            self.problems.add(record, "tag", f"unknown shape element <{shape.tag}>")
+            return
+        label = shape.get("label") or track_label
+        if not label:
+            self.problems.add(record, "label", "missing or empty")
+            return
+        if self.context.labels and label not in self.context.labels:
+            self.problems.add(record, "label", f"{label!r} is not declared in <meta> labels")
+            return
+        self.used_labels.setdefault(label, None)
+        attributes = dict(extra)
+        for child in shape.iter("attribute"):
+            attr_name = child.get("name")
+            if not attr_name:
+                self.problems.add(record, "attribute", "an <attribute> without a name")
+                return
+            attributes[attr_name] = self.context.typed(attr_name, child.text or "")
+        if shape.tag != "tag":
+            attributes["occluded"] = shape.get("occluded") == "1"
+        for numeric in ("z_order", "group_id"):
+            value = _int(shape.get(numeric), allow_zero=True)
+            if value is not None:
+                attributes[numeric] = value
+        geometry = self._geometry(shape, record, image)
+        if geometry is None:
+            return
+        kind, box, polygon, mask = geometry
+        self.annotations.append(
+            Annotation(
+                image=image.file_name,
+                category=label,
+                geometry=kind,
+                box=box,
+                polygon=polygon,
+                mask=mask,
+                annotator=annotator,
+                source="prelabel" if shape.get("source") == "auto" else "human",
+                attributes=attributes,
+            )
+        )
+
+    def _geometry(self, shape: Element, record: str, image: ImageRecord) -> tuple[Any, ...] | None:
+        assert image.width is not None and image.height is not None
+        width, height = image.width, image.height
+        if shape.tag == "tag":
+            return ("tag", None, None, None)
+        if shape.tag == "box":
+            corners = [parse_float(shape.get(k)) for k in ("xtl", "ytl", "xbr", "ybr")]
+            if any(v is None for v in corners):
+                self.problems.add(record, "xtl/ytl/xbr/ybr", "missing or not numbers")
+                return None
+            xtl, ytl, xbr, ybr = (float(v) for v in corners if v is not None)
+            rotation = parse_float(shape.get("rotation")) or 0.0
+            if rotation % 360:
+                self.rotated += 1
+                ring = _rotated_corners(xtl, ytl, xbr, ybr, rotation)
+                return self._polygon(((ring),), record, width, height)
+            box = (xtl, ytl, xbr - xtl, ybr - ytl)
+            reasons = box_problems(box, width, height, self.tolerance)
+            for reason in reasons:
+                self.problems.add(record, "xtl/ytl/xbr/ybr", reason)
+            return None if reasons else ("box", box, None, None)
+        if shape.tag == "polygon":
+            ring = _points(shape.get("points"))
+            if ring is None:
+                self.problems.add(record, "points", "missing or malformed 'x,y;x,y;...' list")
+                return None
+            return self._polygon((ring,), record, width, height)
+        return self._mask(shape, record, width, height)
+
+    def _polygon(
+        self, rings: tuple[tuple[float, ...], ...], record: str, width: int, height: int
+    ) -> tuple[Any, ...] | None:
+        reasons = polygon_problems(rings, width, height, self.tolerance)
+        for reason in reasons:
+            self.problems.add(record, "points", reason)
+        return None if reasons else ("polygon", polygon_bbox(rings), rings, None)
+
+    def _mask(self, shape: Element, record: str, width: int, height: int) -> tuple[Any, ...] | None:
+        fields = {
+            k: _int(shape.get(k), allow_zero=True) for k in ("left", "top", "width", "height")
+        }
+        missing = [k for k, v in fields.items() if v is None]
+        runs_text = shape.get("rle")
+        if missing or runs_text is None:
+            self.problems.add(record, "rle/" + "/".join(missing), "missing or not integers")
+            return None
+        try:
+            runs = [int(v) for v in runs_text.split(",") if v.strip()]
+            mask = cvat_to_coco_rle(
+                runs,
+                fields["left"],
+                fields["top"],
+                fields["width"],
+                fields["height"],  # type: ignore[arg-type]
+                width,
+                height,
+            )
+        except ValueError as exc:
+            self.problems.add(record, "rle", str(exc))
+            return None
+        return ("mask", coco_rle_bbox(mask), None, mask)
+
+
+def _int(text: str | None, *, allow_zero: bool = False) -> int | None:
+    value = parse_float(text)
+    if value is None or not value.is_integer() or value < 0 or (value == 0 and not allow_zero):
+        return None
+    return int(value)
+
+
+def _points(text: str | None) -> tuple[float, ...] | None:
+    if not text:
+        return None
+    values: list[float] = []
+    for pair in text.split(";"):
+        parts = pair.split(",")
+        if len(parts) != 2:
+            return None
+        x, y = parse_float(parts[0]), parse_float(parts[1])
+        if x is None or y is None:
+            return None
+        values += [x, y]
+    return tuple(values)
+
+
+def _rotated_corners(
+    xtl: float, ytl: float, xbr: float, ybr: float, degrees: float
+) -> tuple[float, ...]:
+    """Corners of a box rotated clockwise (y down) by ``degrees`` about its centre, as CVAT."""
+    cx, cy = (xtl + xbr) / 2, (ytl + ybr) / 2
+    cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    ring: list[float] = []
+    for x, y in ((xtl, ytl), (xbr, ytl), (xbr, ybr), (xtl, ybr)):
+        dx, dy = x - cx, y - cy
+        ring += [cx + dx * cos - dy * sin, cy + dx * sin + dy * cos]
+    return tuple(ring)
