@@ -43,6 +43,9 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     result_expires=24 * 3600,
 )
+app.conf.beat_schedule = {
+    "check-slas": {"task": "labelqc.workflow.check_slas", "schedule": 300.0},
+}
 app.autodiscover_tasks()
 
 

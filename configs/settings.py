@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.jobs",
     "apps.workflow",
+    "apps.analytics",
     "apps.demo",
 ]
 

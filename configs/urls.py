@@ -24,20 +24,6 @@ from apps.projects.apis import (
     ProjectDetailApi,
     ProjectListApi,
 )
-from apps.workflow.apis import (
-    AssignmentImageApi,
-    AssignmentReleaseApi,
-    AssignmentSubmitApi,
-    GoldUsageApi,
-    MyStatsApi,
-    ProjectReviewsApi,
-    QueueNextApi,
-    ReviewDecisionApi,
-    ReviewNextApi,
-    RuleDetailApi,
-    RuleDryRunApi,
-    RuleListApi,
-)
 
 api = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
@@ -69,37 +55,10 @@ api = [
     path("projects/<int:project_id>/audit/", ProjectAuditApi.as_view(), name="audit-list"),
     path("projects/<int:project_id>/jobs/", ProjectJobsApi.as_view(), name="job-list"),
     path("jobs/<int:job_id>/", JobDetailApi.as_view(), name="job-detail"),
-    path("projects/<int:project_id>/queue/next/", QueueNextApi.as_view(), name="queue-next"),
-    path(
-        "assignments/<int:assignment_id>/submit/",
-        AssignmentSubmitApi.as_view(),
-        name="assignment-submit",
-    ),
-    path(
-        "assignments/<int:assignment_id>/release/",
-        AssignmentReleaseApi.as_view(),
-        name="assignment-release",
-    ),
-    path(
-        "assignments/<int:assignment_id>/image/",
-        AssignmentImageApi.as_view(),
-        name="assignment-image",
-    ),
-    path("projects/<int:project_id>/me/stats/", MyStatsApi.as_view(), name="my-stats"),
-    path("projects/<int:project_id>/reviews/", ProjectReviewsApi.as_view(), name="review-list"),
-    path("projects/<int:project_id>/reviews/next/", ReviewNextApi.as_view(), name="review-next"),
-    path("reviews/<int:review_id>/decision/", ReviewDecisionApi.as_view(), name="review-decision"),
-    path("projects/<int:project_id>/escalation-rules/", RuleListApi.as_view(), name="rule-list"),
-    path(
-        "projects/<int:project_id>/escalation-rules/dry-run/",
-        RuleDryRunApi.as_view(),
-        name="rule-dry-run",
-    ),
-    path("escalation-rules/<int:rule_id>/", RuleDetailApi.as_view(), name="rule-detail"),
-    path("projects/<int:project_id>/gold/usage/", GoldUsageApi.as_view(), name="gold-usage"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
 
 def app_api_urls() -> list:
     """Apps may ship an `urls.py` with API routes; they are mounted under /api/."""

@@ -19,7 +19,7 @@ from apps.common.roles import Role
 from apps.items.models import Item
 from apps.jobs.models import Job
 from apps.projects.models import Annotator
-from apps.workflow.models import Assignment, EscalationRule, Review
+from apps.workflow.models import Assignment, ClassSla, EscalationRule, QueueSla, Review
 from tests.apps.runtime.test_access_rules import HTTP_METHODS, PUBLIC, ROUTES
 
 pytestmark = pytest.mark.django_db
@@ -40,19 +40,44 @@ def world(project):
     members = {}
     for role in Role.values:
         user = get_user_model().objects.create_user(f"matrix-{role}", password="x")
-        members[role] = Annotator.objects.create(project=project, user=user, role=role, pseudonym=role)
+        members[role] = Annotator.objects.create(
+            project=project, user=user, role=role, pseudonym=role
+        )
     annotation = Annotation.objects.create(
-        project=project, item=item, author=members[Role.ANNOTATOR], label_class=cls, geometry_type="tag",
-        created_at=timezone.now(), updated_at=timezone.now(),
+        project=project,
+        item=item,
+        author=members[Role.ANNOTATOR],
+        label_class=cls,
+        geometry_type="tag",
+        created_at=timezone.now(),
+        updated_at=timezone.now(),
     )
-    assignment = Assignment.objects.create(project=project, item=item, slot=0, annotator=members[Role.ANNOTATOR],
-                                           status="leased", lease_expires_at=timezone.now())
+    assignment = Assignment.objects.create(
+        project=project,
+        item=item,
+        slot=0,
+        annotator=members[Role.ANNOTATOR],
+        status="leased",
+        lease_expires_at=timezone.now(),
+    )
     review = Review.objects.create(project=project, assignment=assignment)
     rule = EscalationRule.objects.create(project=project, name="r", definition={})
     job = Job.objects.create(project=project, kind="test")
-    ids = {"project_id": project.pk, "class_id": cls.pk, "item_id": item.pk, "annotation_id": annotation.pk,
-           "annotator_id": members[Role.ANNOTATOR].pk, "assignment_id": assignment.pk, "review_id": review.pk,
-           "rule_id": rule.pk, "job_id": job.pk}
+    queue_sla = QueueSla.objects.create(project=project, queue="review", turnaround_hours=4)
+    class_sla = ClassSla.objects.create(project=project, label_class=cls)
+    ids = {
+        "project_id": project.pk,
+        "class_id": cls.pk,
+        "item_id": item.pk,
+        "annotation_id": annotation.pk,
+        "annotator_id": members[Role.ANNOTATOR].pk,
+        "assignment_id": assignment.pk,
+        "review_id": review.pk,
+        "rule_id": rule.pk,
+        "sla_id": queue_sla.pk,
+        "class_sla_id": class_sla.pk,
+        "job_id": job.pk,
+    }
     return members, ids
 
 
@@ -66,7 +91,9 @@ def test_route_enforces_its_declared_roles(world, route, view, method):
     allowed = view.access[method]
     url = concrete(route, ids)
     # Denied roles first: an allowed DELETE would otherwise remove the object they are tested on.
-    ordered = sorted(members.items(), key=lambda pair: allowed is not AUTHENTICATED and pair[0] in allowed)
+    ordered = sorted(
+        members.items(), key=lambda pair: allowed is not AUTHENTICATED and pair[0] in allowed
+    )
     for role, member in ordered:
         client = APIClient()
         client.force_authenticate(member.user)
@@ -75,7 +102,12 @@ def test_route_enforces_its_declared_roles(world, route, view, method):
             assert response.status_code != 401, (role, method, url)
             continue
         if role in allowed:
-            assert response.status_code not in (401, 403), (role, method, url, response.content[:200])
+            assert response.status_code not in (401, 403), (
+                role,
+                method,
+                url,
+                response.content[:200],
+            )
             assert response.status_code < 500, (role, method, url)
         else:
             assert response.status_code == 403, (role, method, url, response.status_code)

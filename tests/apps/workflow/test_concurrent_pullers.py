@@ -28,11 +28,16 @@ def test_fifty_concurrent_pullers_never_share_a_slot(project):
     project.honeypot_initial_count = 0
     project.honeypot_rate = 0.0
     project.save()
-    Item.objects.bulk_create(Item(project=project, width=100, height=100, file_name=f"{i}.jpg") for i in range(ITEMS))
+    Item.objects.bulk_create(
+        Item(project=project, width=100, height=100, file_name=f"{i}.jpg") for i in range(ITEMS)
+    )
     cls = project.classes.first()
     members = [
-        Annotator.objects.create(project=project, role=Role.ANNOTATOR,
-                                 user=get_user_model().objects.create_user(f"puller{i}", password="x"))
+        Annotator.objects.create(
+            project=project,
+            role=Role.ANNOTATOR,
+            user=get_user_model().objects.create_user(f"puller{i}", password="x"),
+        )
         for i in range(WORKERS)
     ]
     barrier = threading.Barrier(WORKERS)
@@ -51,9 +56,16 @@ def test_fifty_concurrent_pullers_never_share_a_slot(project):
                     break
                 assert response.status_code == 200, response.content
                 body = response.json()
-                shape = {"label_class": cls.pk, "geometry_type": "box",
-                         "geometry": {"x": 1, "y": 1, "w": 10, "h": 10}}
-                done = client.post(f"/api/assignments/{body['id']}/submit/", {"annotations": [shape]}, format="json")
+                shape = {
+                    "label_class": cls.pk,
+                    "geometry_type": "box",
+                    "geometry": {"x": 1, "y": 1, "w": 10, "h": 10},
+                }
+                done = client.post(
+                    f"/api/assignments/{body['id']}/submit/",
+                    {"annotations": [shape]},
+                    format="json",
+                )
                 assert done.status_code == 201, done.content
                 with lock:
                     results.append((body["id"], body["item"]["id"], member.pk))

@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.common.roles import LEADS, MANAGERS
+from apps.common.views import RoleScopedApi
+from apps.workflow.models import Alert, ClassSla, QueueSla
+from apps.workflow.serializers import ReviewOutput
+from apps.workflow.services import sla
+from apps.workflow.services.compliance import class_sla_compliance
+
+
+class QueueSlaInput(serializers.Serializer):
+    queue = serializers.CharField(max_length=64)
+    turnaround_hours = serializers.FloatField(min_value=0.01, max_value=24 * 365)
+    webhook_url = serializers.URLField(required=False, allow_blank=True, default="")
+
+
+class QueueSlaOutput(serializers.ModelSerializer):
+    class Meta:
+        model = QueueSla
+        fields = ["id", "queue", "turnaround_hours", "webhook_url"]
+        read_only_fields = fields
+
+
+unit = {"required": False, "allow_null": True, "min_value": 0.0, "max_value": 1.0}
+
+
+class ClassSlaInput(serializers.Serializer):
+    label_class = serializers.IntegerField(min_value=1)
+    iou_threshold = serializers.FloatField(**unit)
+    iaa_floor = serializers.FloatField(
+        required=False, allow_null=True, min_value=-1.0, max_value=1.0
+    )
+    missing_rate_ceiling = serializers.FloatField(**unit)
+    turnaround_hours = serializers.FloatField(required=False, allow_null=True, min_value=0.01)
+    window_days = serializers.IntegerField(required=False, min_value=1, max_value=365)
+
+
+class ClassSlaOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ClassSla
+        fields = [
+            "id",
+            "label_class",
+            "iou_threshold",
+            "iaa_floor",
+            "missing_rate_ceiling",
+            "turnaround_hours",
+            "window_days",
+        ]
+        read_only_fields = fields
+
+
+class AlertOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "kind",
+            "key",
+            "message",
+            "details",
+            "webhook_status",
+            "created_at",
+            "resolved_at",
+        ]
+        read_only_fields = fields
+
+
+class QueueSlaListApi(RoleScopedApi):
+    access = {"GET": MANAGERS, "POST": LEADS}
+
+    @extend_schema(responses=QueueSlaOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        return self.paginate(
+            request,
+            QueueSla.objects.filter(project_id=self.project_id).order_by("queue"),
+            QueueSlaOutput,
+        )
+
+    @extend_schema(request=QueueSlaInput, responses={201: QueueSlaOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        payload = QueueSlaInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        created = sla.queue_sla_set(
+            actor=request.user, project_id=self.project_id, **payload.validated_data
+        )
+        return Response(QueueSlaOutput(created).data, status=status.HTTP_201_CREATED)
+
+
+class QueueSlaDetailApi(RoleScopedApi):
+    access = {"DELETE": LEADS}
+
+    def project_id_from_url(self) -> int | None:
+        return get_object_or_404(QueueSla, pk=self.kwargs["sla_id"]).project_id
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, sla_id: int) -> Response:
+        sla.queue_sla_delete(actor=request.user, sla=QueueSla.objects.get(pk=sla_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ClassSlaListApi(RoleScopedApi):
+    access = {"GET": MANAGERS, "POST": LEADS}
+
+    @extend_schema(responses=ClassSlaOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        return self.paginate(
+            request,
+            ClassSla.objects.filter(project_id=self.project_id).order_by("id"),
+            ClassSlaOutput,
+        )
+
+    @extend_schema(request=ClassSlaInput, responses={201: ClassSlaOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        payload = ClassSlaInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        values = dict(payload.validated_data)
+        created = sla.class_sla_set(
+            actor=request.user,
+            project_id=self.project_id,
+            label_class=values.pop("label_class"),
+            values=values,
+        )
+        return Response(ClassSlaOutput(created).data, status=status.HTTP_201_CREATED)
+
+
+class ClassSlaDetailApi(RoleScopedApi):
+    access = {"DELETE": LEADS}
+
+    def project_id_from_url(self) -> int | None:
+        return get_object_or_404(ClassSla, pk=self.kwargs["class_sla_id"]).project_id
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, class_sla_id: int) -> Response:
+        sla.class_sla_delete(actor=request.user, sla=ClassSla.objects.get(pk=class_sla_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OverdueApi(RoleScopedApi):
+    access = {"GET": MANAGERS}
+
+    @extend_schema(responses=ReviewOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        return self.paginate(request, sla.overdue_reviews(project_id=self.project_id), ReviewOutput)
+
+
+class SlaCheckApi(RoleScopedApi):
+    """Record breaches now (the beat job does the same every five minutes)."""
+
+    access = {"POST": LEADS}
+
+    @extend_schema(request=None, responses=AlertOutput(many=True))
+    def post(self, request: Request, project_id: int) -> Response:
+        return Response(
+            AlertOutput(sla.record_breaches(project_id=self.project_id), many=True).data
+        )
+
+
+class AlertListApi(RoleScopedApi):
+    access = {"GET": MANAGERS}
+
+    @extend_schema(parameters=[OpenApiParameter("kind", str)], responses=AlertOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        query = Alert.objects.filter(project_id=self.project_id)
+        if request.query_params.get("kind"):
+            query = query.filter(kind=request.query_params["kind"])
+        return self.paginate(request, query, AlertOutput)
+
+
+class ClassComplianceApi(RoleScopedApi):
+    access = {"GET": MANAGERS}
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, project_id: int) -> Response:
+        return Response(class_sla_compliance(project_id=self.project_id))
