@@ -74,9 +74,21 @@ def project_frames(
     class_ids: list[int] | None = None,
     annotator_ids: list[int] | None = None,
     cohort_ids: list[int] | None = None,
+    item_min: int | None = None,
+    item_max: int | None = None,
 ) -> ProjectFrames:
-    """Gold shapes, human shapes (boxes of every shape type) and who worked what, as frames."""
-    shapes = Annotation.objects.filter(project_id=project_id).exclude(geometry_type="tag")
+    """Gold shapes, human shapes (boxes of every shape type) and who worked what, as frames.
+
+    item_min / item_max (inclusive) cut one shard: every row of those items and nothing else.
+    """
+    item_range = {}
+    if item_min is not None:
+        item_range["item_id__gte"] = item_min
+    if item_max is not None:
+        item_range["item_id__lte"] = item_max
+    shapes = Annotation.objects.filter(project_id=project_id, **item_range).exclude(
+        geometry_type="tag"
+    )
     human = shapes.filter(source=Source.HUMAN)
     if since is not None:
         human = human.filter(created_at__gte=since)
@@ -105,18 +117,25 @@ def project_frames(
     annotations["cohort_id"] = annotations["annotator_id"].map(cohort).fillna(-1).astype(np.int64)
     items = pd.DataFrame(
         list(
-            Item.objects.filter(project_id=project_id).values_list(
-                "id", "width", "height", "scene_tags", "is_gold"
-            )
+            Item.objects.filter(
+                project_id=project_id,
+                **{key.replace("item_id", "id"): v for key, v in item_range.items()},
+            ).values_list("id", "width", "height", "scene_tags", "is_gold")
         ),
         columns=["item_id", "width", "height", "scene_tags", "is_gold"],
     ).astype({"item_id": np.int64, "width": np.int64, "height": np.int64, "is_gold": bool})
     items["scene_tags"] = [tuple(t or ()) for t in items["scene_tags"]]
-    submitted = Assignment.objects.filter(project_id=project_id, status=AssignmentStatus.SUBMITTED)
+    submitted = Assignment.objects.filter(
+        project_id=project_id, status=AssignmentStatus.SUBMITTED, **item_range
+    )
     if since is not None:
         submitted = submitted.filter(submitted_at__gte=since)
     if until is not None:
         submitted = submitted.filter(submitted_at__lt=until)
+    if annotator_ids:
+        submitted = submitted.filter(annotator_id__in=annotator_ids)
+    if cohort_ids:
+        submitted = submitted.filter(annotator__cohort_id__in=cohort_ids)
     assignments = pd.DataFrame(
         list(submitted.values_list("item_id", "annotator_id", "is_gold", "submitted_at")),
         columns=["item_id", "annotator_id", "is_gold", "submitted_at"],

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.contrib.auth import get_user_model
 from PIL import Image
 from rest_framework.test import APIClient
@@ -13,6 +14,8 @@ from rest_framework.test import APIClient
 from apps.common.roles import Role
 from apps.items.models import Item
 from apps.projects.models import Annotator, Cohort, LabelClass, Project
+from configs.celery import app as celery_app
+from tests.conftest import REDIS_URL
 
 
 @pytest.fixture
@@ -75,3 +78,33 @@ def png_bytes(width: int = 64, height: int = 48) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(rng.integers(0, 255, (height, width, 3), dtype=np.uint8)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+@pytest.fixture
+def redis_celery():
+    """A real Celery worker (threads, solo pool) consuming both queues from a real Redis broker."""
+    saved = {
+        key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")
+    }
+    celery_app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
+    reset_connections(celery_app)
+    try:
+        with start_worker(
+            celery_app,
+            pool="solo",
+            perform_ping_check=False,
+            queues=["default", "gpu"],
+            shutdown_timeout=30,
+        ):
+            yield celery_app
+    finally:
+        celery_app.conf.update(saved)
+        reset_connections(celery_app)
+
+
+def reset_connections(app) -> None:
+    """Drop the app's cached broker pool and result backend, built from whatever conf came first."""
+    app._after_fork()
+    app._backend_cache = None
+    if getattr(app._local, "backend", None) is not None:
+        del app._local.backend

@@ -5,33 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from apps.annotations.models import Annotation
 from apps.jobs.models import Job
-from configs.celery import app as celery_app
-from tests.conftest import REDIS_URL
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def redis_celery():
-    saved = {
-        key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")
-    }
-    celery_app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
-    try:
-        with start_worker(
-            celery_app,
-            pool="solo",
-            perform_ping_check=False,
-            queues=["default", "gpu"],
-            shutdown_timeout=30,
-        ):
-            yield celery_app
-    finally:
-        celery_app.conf.update(saved)
 
 
 def wait_for(job_id: int, timeout: float = 60) -> Job:
