@@ -28,12 +28,15 @@ def report_start(report_id: int) -> None:
         status=ReportStatus.RUNNING
     )
     indexes = list(report.shards.values_list("index", flat=True))
-    if indexes:
+    if indexes and not report_start.app.conf.task_always_eager:
         chord(report_shard.si(report_id, i) for i in indexes)(
             report_finalize.s(report_id=report_id)
         )
-    else:
-        report_finalize.delay(report_id=report_id)
+        return
+    # In-process (embedded) mode: the same steps, one after the other.
+    for index in indexes:
+        compute_report_shard(report_id, index)
+    finalize_report(report_id)
 
 
 def enqueue_report(report_id: int) -> None:

@@ -17,12 +17,16 @@ import pandas as pd
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image
 
+from apps.analytics.services import report_start
 from apps.annotations.services import annotations_bulk_create
 from apps.common.roles import Role
 from apps.items.models import Item
 from apps.projects.models import Annotator, Cohort, LabelClass, Project
+from apps.workflow.models import Assignment, Review
+from labelqc.quality import score_against_gold
 from labelqc.simulate import DEMO_IMAGE_NAMES, SimulatedProgram, demo_spec, simulate_program
 
 DEMO_PROJECT = "Demo: shapes in photographs"
@@ -170,9 +174,11 @@ def seed_demo(*, reset: bool = False, n_items: int | None = None) -> Project:
         item.save()
         items[int(row["item_id"])] = item.pk
 
+    offset = _time_offset(program)
     gold = _records(program.gold, items, classes, source="gold")
     annotations = program.annotations.assign(
-        author=program.annotations["annotator_id"].map(members)
+        author=program.annotations["annotator_id"].map(members),
+        created_at=program.annotations["created_at"] + offset,
     )
     human = _records(annotations, items, classes, source="human")
     for record, author in zip(human, annotations["author"], strict=True):
@@ -185,4 +191,90 @@ def seed_demo(*, reset: bool = False, n_items: int | None = None) -> Project:
         member=None,
         reason="demo seed",
     )
+    _seed_workflow(project, program, items, members, offset)
+    transaction.on_commit(lambda: report_start(actor=admin, project_id=project.pk, filters={}))
     return project
+
+
+def _time_offset(program: SimulatedProgram) -> pd.Timedelta:
+    """Shift the simulated calendar so the program's last day is today."""
+    last = program.tasks["started_at"].max()
+    if len(program.reviews):
+        last = max(last, program.reviews["reviewed_at"].max())
+    now = pd.Timestamp(timezone.now())
+    return (now - pd.Timedelta(hours=1)).floor("D") - last.floor("D")
+
+
+def _gold_accuracy(program: SimulatedProgram) -> dict[tuple[int, int], float]:
+    """Each honeypot submission scored against gold, as the service scores a live one."""
+    gold_tasks = program.tasks[program.tasks["is_gold"]]
+    if gold_tasks.empty:
+        return {}
+    on_gold = program.annotations[program.annotations["item_id"].isin(gold_tasks["item_id"])]
+    table = score_against_gold(
+        program.gold,
+        on_gold,
+        0.5,
+        by=("item_id", "annotator_id"),
+        assignments=gold_tasks[["item_id", "annotator_id"]],
+    )
+    return {
+        (int(r.item_id), int(r.annotator_id)): float(r.accuracy)
+        for r in table.itertuples()
+        if pd.notna(r.accuracy)
+    }
+
+
+def _seed_workflow(
+    project: Project,
+    program: SimulatedProgram,
+    items: dict[int, int],
+    members: dict[int, int],
+    offset: pd.Timedelta,
+) -> None:
+    """Assignments (with time spent and honeypot scores) and review decisions of the simulation."""
+    accuracy = _gold_accuracy(program)
+    reviews = program.reviews
+    rework = reviews[reviews["decision"] == "reject"].groupby("task_id").size().to_dict()
+    slots: dict[int, int] = {}
+    assignments = []
+    for task in program.tasks.itertuples(index=False):
+        item_id, annotator = int(task.item_id), int(task.annotator_id)
+        leased = (task.started_at + offset).to_pydatetime()
+        spent = pd.Timedelta(seconds=float(task.time_spent_s))
+        slot = None
+        if not task.is_gold:
+            slot = slots.get(item_id, 0)
+            slots[item_id] = slot + 1
+        assignments.append(
+            Assignment(
+                project=project,
+                item_id=items[item_id],
+                annotator_id=members[annotator],
+                is_gold=bool(task.is_gold),
+                slot=slot,
+                status="submitted",
+                leased_at=leased,
+                lease_expires_at=leased,
+                submitted_at=(task.started_at + offset + spent).to_pydatetime(),
+                server_seconds=float(task.time_spent_s),
+                client_seconds=round(float(task.time_spent_s) * 0.95, 1),
+                rework_cycles=int(rework.get(int(task.task_id), 0)),
+                gold_accuracy=accuracy.get((item_id, annotator)) if task.is_gold else None,
+            )
+        )
+    created = Assignment.objects.bulk_create(assignments)
+    by_task = {int(t): a.pk for t, a in zip(program.tasks["task_id"], created, strict=True)}
+    reviewer = Annotator.objects.get(project=project, role=Role.REVIEWER)
+    Review.objects.bulk_create(
+        Review(
+            project=project,
+            assignment_id=by_task[int(r.task_id)],
+            cycle=int(r.cycle),
+            reviewer=reviewer,
+            status="approved" if r.decision == "approve" else "rejected",
+            reason="" if r.decision == "approve" else "boxes do not follow the guideline",
+            decided_at=(r.reviewed_at + offset).to_pydatetime(),
+        )
+        for r in reviews.itertuples(index=False)
+    )
