@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "apps.workflow",
     "apps.analytics",
     "apps.demo",
+    "apps.costs",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ from apps.jobs.apis import JobDetailApi, ProjectJobsApi
 from apps.projects.apis import (
     AnnotatorDetailApi,
     AnnotatorListApi,
+    CohortDetailApi,
     CohortListApi,
     LabelClassDetailApi,
     LabelClassListApi,
@@ -35,6 +36,7 @@ api = [
     path(
         "projects/<int:project_id>/annotators/", AnnotatorListApi.as_view(), name="annotator-list"
     ),
+    path("cohorts/<int:cohort_id>/", CohortDetailApi.as_view(), name="cohort-detail"),
     path("annotators/<int:annotator_id>/", AnnotatorDetailApi.as_view(), name="annotator-detail"),
     path("projects/<int:project_id>/items/", ProjectItemsApi.as_view(), name="item-list"),
     path("items/<int:item_id>/", ItemDetailApi.as_view(), name="item-detail"),
@@ -75,4 +77,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include(api)),
     *app_api_urls(),
+    path("", include("apps.dashboards.page_urls")),
 ]

@@ -17,6 +17,7 @@ class Role(models.TextChoices):
 ALL_ROLES = frozenset(Role.values)
 STAFF_ROLES = frozenset({Role.REVIEWER, Role.QA_MANAGER, Role.PROJECT_LEAD, Role.ADMIN})
 MANAGERS = frozenset({Role.QA_MANAGER, Role.PROJECT_LEAD, Role.ADMIN})
+ADMINS = frozenset({Role.ADMIN})
 LEADS = frozenset({Role.PROJECT_LEAD, Role.ADMIN})
 LABELERS = frozenset(
     {Role.ANNOTATOR, Role.REVIEWER, Role.QA_MANAGER, Role.PROJECT_LEAD, Role.ADMIN}

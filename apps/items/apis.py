@@ -56,7 +56,12 @@ class ProjectItemsApi(RoleScopedApi):
 
 
 class ItemDetailApi(RoleScopedApi):
-    access = {"GET": STAFF_ROLES, "PATCH": MANAGERS}
+    access = {"GET": STAFF_ROLES, "PATCH": MANAGERS, "DELETE": LEADS}
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, item_id: int) -> Response:
+        services.item_delete(actor=request.user, item=Item.objects.get(pk=item_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def project_id_from_url(self) -> int | None:
         return get_object_or_404(

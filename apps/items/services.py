@@ -144,3 +144,29 @@ def item_update(*, actor: Any, item: Item, data: dict[str, Any]) -> Item:
         after=snapshot(item),
     )
     return item
+
+
+@transaction.atomic
+def item_delete(*, actor: Any, item: Item) -> None:
+    """Delete an item with its annotations; every removed annotation is audited too."""
+    from apps.annotations.models import Annotation
+    from apps.annotations.services import annotation_snapshot
+    from apps.audit.services import audit_many
+
+    annotations = list(Annotation.objects.filter(item=item))
+    audit_many(
+        actor=actor,
+        project_id=item.project_id,
+        action="annotation.delete",
+        entity_type="annotations.annotation",
+        changes=[(a.pk, annotation_snapshot(a), None) for a in annotations],
+        reason=f"item {item.pk} deleted",
+    )
+    audit(
+        actor=actor,
+        project_id=item.project_id,
+        action="item.delete",
+        entity=item,
+        before=snapshot(item),
+    )
+    item.delete()

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from apps.common.exceptions import ServiceValidationError
 from apps.common.permissions import AUTHENTICATED
-from apps.common.roles import ALL_ROLES, LEADS, MANAGERS
+from apps.common.roles import ADMINS, ALL_ROLES, LEADS, MANAGERS
 from apps.common.views import RoleScopedApi
 from apps.projects import selectors, services
 from apps.projects.models import Annotator, Cohort, LabelClass, Project
@@ -48,7 +48,12 @@ class ProjectListApi(RoleScopedApi):
 
 
 class ProjectDetailApi(RoleScopedApi):
-    access = {"GET": ALL_ROLES, "PATCH": LEADS}
+    access = {"GET": ALL_ROLES, "PATCH": LEADS, "DELETE": ADMINS}
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, project_id: int) -> Response:
+        services.project_delete(actor=request.user, project=Project.objects.get(pk=self.project_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=ProjectOutput)
     def get(self, request: Request, project_id: int) -> Response:
@@ -99,7 +104,14 @@ class LabelClassListApi(RoleScopedApi):
 
 
 class LabelClassDetailApi(RoleScopedApi):
-    access = {"GET": ALL_ROLES, "PATCH": MANAGERS}
+    access = {"GET": ALL_ROLES, "PATCH": MANAGERS, "DELETE": MANAGERS}
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, class_id: int) -> Response:
+        services.label_class_delete(
+            actor=request.user, label_class=LabelClass.objects.get(pk=class_id)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def project_id_from_url(self) -> int | None:
         return get_object_or_404(LabelClass, pk=self.kwargs["class_id"]).project_id
@@ -137,6 +149,31 @@ class CohortListApi(RoleScopedApi):
             actor=request.user, project_id=self.project_id, data=payload.validated_data
         )
         return Response(CohortOutput(cohort).data, status=status.HTTP_201_CREATED)
+
+
+class CohortDetailApi(RoleScopedApi):
+    access = {"GET": MANAGERS | {"finance"}, "PATCH": LEADS, "DELETE": LEADS}
+
+    def project_id_from_url(self) -> int | None:
+        return get_object_or_404(Cohort, pk=self.kwargs["cohort_id"]).project_id
+
+    @extend_schema(responses=CohortOutput)
+    def get(self, request: Request, cohort_id: int) -> Response:
+        return Response(CohortOutput(Cohort.objects.get(pk=cohort_id)).data)
+
+    @extend_schema(request=CohortInput, responses=CohortOutput)
+    def patch(self, request: Request, cohort_id: int) -> Response:
+        payload = CohortInput(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        cohort = services.cohort_update(
+            actor=request.user, cohort=Cohort.objects.get(pk=cohort_id), data=payload.validated_data
+        )
+        return Response(CohortOutput(cohort).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, cohort_id: int) -> Response:
+        services.cohort_delete(actor=request.user, cohort=Cohort.objects.get(pk=cohort_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _cohort(project_id: int, cohort_id: int | None) -> Cohort | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
 from apps.audit.services import audit, snapshot
 from apps.common.exceptions import ServiceValidationError
@@ -176,3 +177,67 @@ def annotator_update(*, actor: Any, member: Annotator, data: dict[str, Any]) -> 
         after=snapshot(member),
     )
     return member
+
+
+def _delete_protected(instance: Any, what: str) -> None:
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError as exc:
+        raise ServiceValidationError(f"this {what} is still in use and cannot be deleted") from exc
+
+
+@transaction.atomic
+def project_delete(*, actor: Any, project: Project) -> None:
+    audit(
+        actor=actor, project=None, action="project.delete", entity=project, before=snapshot(project)
+    )
+    project.delete()
+
+
+@transaction.atomic
+def label_class_delete(*, actor: Any, label_class: LabelClass) -> None:
+    before = snapshot(label_class)
+    pk, project_id = label_class.pk, label_class.project_id
+    _delete_protected(label_class, "class (annotations or child classes use it)")
+    label_class.pk = pk
+    audit(
+        actor=actor, project_id=project_id, action="class.delete", entity=label_class, before=before
+    )
+
+
+@transaction.atomic
+def cohort_update(*, actor: Any, cohort: Cohort, data: dict[str, Any]) -> Cohort:
+    before = snapshot(cohort)
+    name = data.get("name")
+    if (
+        name
+        and Cohort.objects.filter(project_id=cohort.project_id, name=name)
+        .exclude(pk=cohort.pk)
+        .exists()
+    ):
+        raise ServiceValidationError("a cohort with this name already exists", field="name")
+    for key, value in data.items():
+        setattr(cohort, key, value)
+    cohort.save()
+    audit(
+        actor=actor,
+        project_id=cohort.project_id,
+        action="cohort.update",
+        entity=cohort,
+        before=before,
+        after=snapshot(cohort),
+    )
+    return cohort
+
+
+@transaction.atomic
+def cohort_delete(*, actor: Any, cohort: Cohort) -> None:
+    audit(
+        actor=actor,
+        project_id=cohort.project_id,
+        action="cohort.delete",
+        entity=cohort,
+        before=snapshot(cohort),
+    )
+    cohort.delete()

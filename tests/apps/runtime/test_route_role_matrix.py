@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from apps.analytics.models import QualityReport
 from apps.annotations.models import Annotation
 from apps.common.permissions import AUTHENTICATED
 from apps.common.roles import Role
@@ -20,6 +21,7 @@ from apps.items.models import Item
 from apps.jobs.models import Job
 from apps.projects.models import Annotator
 from apps.workflow.models import Assignment, ClassSla, EscalationRule, QueueSla, Review
+from tests.apps.costs.costs_helpers import cost_route_ids
 from tests.apps.runtime.test_access_rules import HTTP_METHODS, PUBLIC, ROUTES
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +65,7 @@ def world(project):
     review = Review.objects.create(project=project, assignment=assignment)
     rule = EscalationRule.objects.create(project=project, name="r", definition={})
     job = Job.objects.create(project=project, kind="test")
+    report = QualityReport.objects.create(project=project)
     queue_sla = QueueSla.objects.create(project=project, queue="review", turnaround_hours=4)
     class_sla = ClassSla.objects.create(project=project, label_class=cls)
     ids = {
@@ -77,6 +80,8 @@ def world(project):
         "sla_id": queue_sla.pk,
         "class_sla_id": class_sla.pk,
         "job_id": job.pk,
+        "report_id": report.pk,
+        **cost_route_ids(project),
     }
     return members, ids
 
