@@ -189,9 +189,13 @@ def _delete_protected(instance: Any, what: str) -> None:
 
 @transaction.atomic
 def project_delete(*, actor: Any, project: Project) -> None:
-    audit(
-        actor=actor, project=None, action="project.delete", entity=project, before=snapshot(project)
-    )
+    """Delete a project and everything in it (annotations and work first: they protect classes)."""
+    from apps.annotations.models import Annotation
+    from apps.workflow.models import Assignment
+
+    audit(actor=actor, project=None, action="project.delete", entity=project, before=snapshot(project))
+    Annotation.objects.filter(project=project).delete()
+    Assignment.objects.filter(project=project).delete()
     project.delete()
 
 

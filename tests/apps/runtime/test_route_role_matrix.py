@@ -81,6 +81,7 @@ def world(project):
         "class_sla_id": class_sla.pk,
         "job_id": job.pk,
         "report_id": report.pk,
+        "cohort_id": project.cohorts.first().pk,
         **cost_route_ids(project),
     }
     return members, ids
