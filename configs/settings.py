@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.jobs",
     "apps.workflow",
+    "apps.interop",
     "apps.analytics",
     "apps.demo",
     "apps.costs",
@@ -170,6 +171,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("LABELQC_MAX_REQUEST_BYTES", 64
 FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 LABELQC_MAX_IMAGE_PIXELS = int(os.environ.get("LABELQC_MAX_IMAGE_PIXELS", 100_000_000))
 LABELQC_MAX_BULK_ANNOTATIONS = int(os.environ.get("LABELQC_MAX_BULK_ANNOTATIONS", 50_000))
+LABELQC_MAX_IMPORT_BYTES = int(os.environ.get("LABELQC_MAX_IMPORT_BYTES", 512 * 1024 * 1024))
 
 # Celery: no broker configured means tasks run in-process (eager).
 REDIS_URL = os.environ.get("REDIS_URL", "")

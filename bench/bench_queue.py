@@ -1,0 +1,170 @@
+"""Pull + submit throughput and latency against the real server (gunicorn on loopback, PostgreSQL).
+
+Starts gunicorn on 127.0.0.1 with a throwaway PostgreSQL database, seeds one project with
+items and N annotators (tokens), then runs N concurrent simulated annotators, each looping
+"POST queue/next -> POST assignments/{id}/submit" with keep-alive connections for a fixed time.
+Prints requests/s and p50/p95/p99 latency per endpoint. Targets (issue 4): >= 300 requests/s and
+p99 <= 250 ms with 50 annotators on a 2-core machine.
+
+    PYTHONPATH=src .venv/bin/python bench/bench_queue.py [--annotators 50] [--seconds 30] [--workers 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DB = "labelqc_bench"
+PG = "postgres://postgres@127.0.0.1:5432"
+
+
+def run(cmd: list[str], env: dict[str, str]) -> None:
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def seed(env: dict[str, str], annotators: int, items: int) -> tuple[int, list[str]]:
+    code = f"""
+import django, json
+django.setup()
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from apps.items.models import Item
+from apps.projects.models import Annotator, LabelClass, Project
+project = Project.objects.create(name="bench", overlap=3, honeypot_initial_count=0, honeypot_rate=0.0)
+LabelClass.objects.create(project=project, name="car")
+Item.objects.bulk_create(Item(project=project, width=640, height=480, file_name=f"{{i}}.jpg") for i in range({items}))
+from apps.workflow.services.queue import ensure_slots
+ensure_slots(project_id=project.pk)  # a released batch has its queue slots
+tokens = []
+for i in range({annotators}):
+    user = get_user_model().objects.create_user(f"bench{{i}}")
+    Annotator.objects.create(project=project, user=user, role="annotator")
+    tokens.append(Token.objects.create(user=user).key)
+print(json.dumps({{"project": project.pk, "class": project.classes.first().pk, "tokens": tokens}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return data["project"], data["class"], data["tokens"]
+
+
+def request(connection: http.client.HTTPConnection, path: str, body: bytes, headers: dict) -> tuple[int, bytes]:
+    connection.request("POST", path, body=body, headers=headers)
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def annotator(port: int, token: str, project: int, label_class: int, stop: float, samples: dict, lock) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    local: dict[str, list[float]] = {"next": [], "submit": [], "errors": []}
+    while time.monotonic() < stop:
+        started = time.perf_counter()
+        try:
+            status, body = request(connection, f"/api/projects/{project}/queue/next/", b"", headers)
+        except (OSError, http.client.HTTPException) as exc:
+            local["errors"].append(type(exc).__name__)
+            connection.close()
+            continue
+        local["next"].append(time.perf_counter() - started)
+        if status == 204:
+            break
+        if status != 200:
+            local["errors"].append(status)
+            continue
+        assignment = json.loads(body)["id"]
+        shape = {"label_class": label_class, "geometry_type": "box", "geometry": {"x": 10, "y": 10, "w": 50, "h": 40}}
+        payload = json.dumps({"annotations": [shape], "client_seconds": 3.0}).encode()
+        started = time.perf_counter()
+        try:
+            status, _ = request(connection, f"/api/assignments/{assignment}/submit/", payload, headers)
+        except (OSError, http.client.HTTPException) as exc:
+            local["errors"].append(type(exc).__name__)
+            connection.close()
+            continue
+        local["submit"].append(time.perf_counter() - started)
+        if status != 201:
+            local["errors"].append(status)
+    with lock:
+        for key, values in local.items():
+            samples[key].extend(values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--annotators", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
+    parser.add_argument("--items", type=int, default=20_000)
+    parser.add_argument("--port", type=int, default=0, help="0: a free port")
+    args = parser.parse_args()
+    if not args.port:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            args.port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": f"{PG}/{DB}", "LABELQC_ENV": "production", "SECRET_KEY": "bench",
+           "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "configs.settings",
+           "PYTHONPATH": str(ROOT / "src")}
+    env.pop("REDIS_URL", None)
+    static_root = ROOT / "var" / "bench-static"
+    static_root.mkdir(parents=True, exist_ok=True)
+    env["LABELQC_STATIC_ROOT"] = str(static_root)
+    run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB}"], env)
+    run(["psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {DB}"], env)
+    run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env)
+    project, label_class, tokens = seed(env, args.annotators, args.items)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "configs.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
+         "--workers", str(args.workers), "--preload", "--worker-class", "gthread", "--threads", str(args.threads),
+         "--log-level", "warning"], cwd=ROOT, env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                probe = http.client.HTTPConnection("127.0.0.1", args.port, timeout=5)
+                probe.request("GET", "/accounts/login/")
+                probe.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        samples: dict[str, list] = {"next": [], "submit": [], "errors": []}
+        lock = threading.Lock()
+        stop = time.monotonic() + args.seconds
+        started = time.monotonic()
+        threads = [threading.Thread(target=annotator, args=(args.port, t, project, label_class, stop, samples, lock))
+                   for t in tokens]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    total = len(samples["next"]) + len(samples["submit"])
+    print(f"annotators {args.annotators}, gunicorn workers {args.workers}, {elapsed:.1f} s, "
+          f"{total} requests, errors {len(samples['errors'])} {sorted(set(map(str, samples['errors'])))[:5]}")
+    print(f"throughput: {total / elapsed:.0f} requests/s (target >= 300)")
+    for name in ("next", "submit"):
+        values = np.array(samples[name]) * 1000
+        if values.size:
+            p50, p95, p99 = np.percentile(values, [50, 95, 99])
+            print(f"{name:>6}: n={values.size}  p50 {p50:.0f} ms  p95 {p95:.0f} ms  p99 {p99:.0f} ms (target p99 <= 250)")
+    both = np.array(samples["next"] + samples["submit"]) * 1000
+    if both.size:
+        print(f"   all: p99 {np.percentile(both, 99):.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
