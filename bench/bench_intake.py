@@ -29,7 +29,7 @@ def planted_hashes(count: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     base = rng.integers(0, 2**64 - 1, count, dtype=np.uint64)
     copies = base[rng.integers(0, count, count // 10)].copy()
-    for bit in range(4):
+    for _ in range(4):
         flip = rng.integers(0, 64, copies.size).astype(np.uint64)
         copies ^= (np.uint64(1) << flip) * (rng.random(copies.size) < 0.7)
     return np.concatenate([base, copies])

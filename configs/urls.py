@@ -77,5 +77,4 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include(api)),
     *app_api_urls(),
-    path("", include("apps.dashboards.page_urls")),
 ]
