@@ -23,6 +23,8 @@ from PIL import Image
 from apps.analytics.services import report_start
 from apps.annotations.services import annotations_bulk_create
 from apps.common.roles import Role
+from apps.costs.services import seed_demo_costs
+from apps.costs.services.reports import report_start as cost_report_start
 from apps.items.models import Item
 from apps.projects.models import Annotator, Cohort, LabelClass, Project
 from apps.workflow.models import Assignment, Review
@@ -192,7 +194,13 @@ def seed_demo(*, reset: bool = False, n_items: int | None = None) -> Project:
         reason="demo seed",
     )
     _seed_workflow(project, program, items, members, offset)
-    transaction.on_commit(lambda: report_start(actor=admin, project_id=project.pk, filters={}))
+    seed_demo_costs(project, actor=admin)
+
+    def first_reports() -> None:
+        report_start(actor=admin, project_id=project.pk, filters={})
+        cost_report_start(actor=admin, project_id=project.pk, params={})
+
+    transaction.on_commit(first_reports)
     return project
 
 
