@@ -135,6 +135,10 @@ def item_update(*, actor: Any, item: Item, data: dict[str, Any]) -> Item:
         if key in data:
             setattr(item, key, data[key])
     item.save()
+    if "priority" in data:
+        from apps.workflow.services.queue import set_item_priorities
+
+        set_item_priorities(priorities={item.pk: item.priority})
     audit(
         actor=actor,
         project_id=item.project_id,

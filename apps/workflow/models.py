@@ -35,6 +35,8 @@ class Assignment(models.Model):
         default=AssignmentStatus.OPEN,
         db_index=True,
     )
+    # The item's queue priority, copied here so the pull is one index scan (see set_item_priorities).
+    priority = models.IntegerField(default=0)
     leased_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -57,7 +59,10 @@ class Assignment(models.Model):
                 name="uniq_item_annotator",
             ),
         ]
-        indexes = [models.Index(fields=["project", "status"], name="assign_queue")]
+        indexes = [
+            models.Index(fields=["project", "status"], name="assign_queue"),
+            models.Index(fields=["project", "status", "is_gold", "-priority", "id"], name="assign_pull_order"),
+        ]
 
 
 class ReviewStatus(models.TextChoices):

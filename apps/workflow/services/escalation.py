@@ -17,6 +17,7 @@ from apps.audit.services import audit, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Item
 from apps.workflow.models import Assignment, EscalationRule, Review, ReviewStatus
+from apps.workflow.services.queue import set_item_priorities
 from labelqc.rules import RuleError, decide, item_disagreement, validate_rule
 
 
@@ -171,7 +172,7 @@ def apply_rules_on_submit(review: Review) -> None:
         review.queue = decision.queue
     if decision.priority is not None:
         review.priority = int(decision.priority)
-        Item.objects.filter(pk=assignment.item_id).update(priority=int(decision.priority))
+        set_item_priorities(priorities={assignment.item_id: int(decision.priority)})
     if decision.sla_hours is not None:
         review.due_at = timezone.now() + timedelta(hours=decision.sla_hours)
     review.reason = "escalated by rule(s): " + ", ".join(rules[i].name for i in decision.matched)

@@ -35,8 +35,8 @@ def ensure_slots(*, project_id: int, item_ids: list[int] | None = None) -> int:
     if item_ids is not None:
         items = items.filter(pk__in=item_ids)
     rows = [
-        Assignment(project_id=project_id, item_id=item_id, slot=slot)
-        for item_id in items.values_list("pk", flat=True)
+        Assignment(project_id=project_id, item_id=item_id, slot=slot, priority=priority)
+        for item_id, priority in items.values_list("pk", "priority")
         for slot in range(project.overlap)
     ]
     created = Assignment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
@@ -86,16 +86,7 @@ def _gold_assignment(member: Annotator, project: Project, now) -> Assignment | N
     )
 
 
-def _claim_slot(member: Annotator, project: Project, now) -> Assignment | None:
-    available = Q(status=AssignmentStatus.OPEN) | Q(
-        status=AssignmentStatus.LEASED, lease_expires_at__lte=now
-    )
-    mine = Assignment.objects.filter(annotator=member).values("item_id")
-    candidates = (
-        Assignment.objects.filter(available, project_id=project.pk, is_gold=False)
-        .exclude(item_id__in=mine)
-        .order_by("-item__priority", "item_id", "slot")
-    )
+def _claim_from(candidates, member: Annotator, available: Q, project: Project, now) -> Assignment | None:
     if connection.vendor == "postgresql":
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
     for candidate in candidates[:CANDIDATES_PER_TRY]:
@@ -110,8 +101,34 @@ def _claim_slot(member: Annotator, project: Project, now) -> Assignment | None:
         except IntegrityError:  # the same annotator pulling twice at once: one claim wins
             continue
         if claimed:
-            return Assignment.objects.get(pk=candidate.pk)
+            return Assignment.objects.select_related("item").get(pk=candidate.pk)
     return None
+
+
+def _claim_slot(member: Annotator, project: Project, now) -> Assignment | None:
+    """Open slots first (highest priority, oldest), then slots whose lease expired."""
+    mine = Assignment.objects.filter(annotator=member).values("item_id")
+    open_slots = Q(status=AssignmentStatus.OPEN)
+    expired = Q(status=AssignmentStatus.LEASED, lease_expires_at__lte=now)
+    for available in (open_slots, expired):
+        candidates = (
+            Assignment.objects.filter(available, project_id=project.pk, is_gold=False)
+            .exclude(item_id__in=mine)
+            .order_by("-priority", "id")
+            .only("id", "item_id")
+        )
+        claimed = _claim_from(candidates, member, available, project, now)
+        if claimed is not None:
+            return claimed
+    return None
+
+
+def set_item_priorities(*, priorities: dict[int, int]) -> None:
+    """Set items' queue priority, and their queue slots' copy of it, in one transaction."""
+    with transaction.atomic():
+        for item_id, priority in priorities.items():
+            Item.objects.filter(pk=item_id).update(priority=priority)
+            Assignment.objects.filter(item_id=item_id).update(priority=priority)
 
 
 def gold_record(member: Annotator) -> tuple[int, float | None, int]:
