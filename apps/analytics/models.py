@@ -54,3 +54,24 @@ class ReportShard(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["report", "index"], name="uniq_report_shard")
         ]
+
+
+class FaultFlagRun(models.Model):
+    """One run of labelqc.catch over the project: the rules used and the flags it found.
+
+    ``result`` stays empty until the run's job has finished successfully (see apps.analytics.flags).
+    """
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="fault_flag_runs"
+    )
+    # The resolved decision rules (CatchRules.to_dict()) and the overrides they came from.
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]

@@ -20,3 +20,18 @@ urlpatterns = [
     ),
     path("projects/<int:project_id>/consensus/", apis.ConsensusApi.as_view(), name="consensus"),
 ]
+
+from apps.analytics import flag_apis  # noqa: E402
+
+urlpatterns += [
+    path(
+        "projects/<int:project_id>/fault-flags/",
+        flag_apis.FaultFlagRunApi.as_view(),
+        name="fault-flags",
+    ),
+    path(
+        "projects/<int:project_id>/fault-flags/latest/",
+        flag_apis.LatestFaultFlagRunApi.as_view(),
+        name="fault-flags-latest",
+    ),
+]
