@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "apps.analytics",
     "apps.demo",
     "apps.costs",
+    "apps.dashboards",
+    "apps.prelabel",
+    "apps.active",
+    "apps.intake",
 ]
 
 MIDDLEWARE = [

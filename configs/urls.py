@@ -77,4 +77,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include(api)),
     *app_api_urls(),
+    path("", include("apps.dashboards.page_urls")),
+    path("", include("apps.intake.page_urls")),
 ]

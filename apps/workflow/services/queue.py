@@ -22,6 +22,10 @@ from apps.workflow.models import Assignment, AssignmentStatus
 from labelqc.honeypot import HoneypotPolicy, serve_gold
 
 CANDIDATES_PER_TRY = 8
+# Items an intake batch holds back (screening flags, drops) or has not released yet.
+NOT_SERVABLE = Q(batch_membership__held=True) | Q(
+    batch_membership__batch__status__in=("draft", "screening")
+)
 
 
 def ensure_slots(*, project_id: int, item_ids: list[int] | None = None) -> int:
@@ -29,6 +33,7 @@ def ensure_slots(*, project_id: int, item_ids: list[int] | None = None) -> int:
     project = Project.objects.get(pk=project_id)
     items = (
         Item.objects.filter(project_id=project_id, is_gold=False)
+        .exclude(NOT_SERVABLE)
         .annotate(n_slots=Count("assignments", filter=Q(assignments__slot__isnull=False)))
         .filter(n_slots__lt=project.overlap)
     )
@@ -114,6 +119,7 @@ def _claim_slot(member: Annotator, project: Project, now) -> Assignment | None:
         candidates = (
             Assignment.objects.filter(available, project_id=project.pk, is_gold=False)
             .exclude(item_id__in=mine)
+            .exclude(item_id__in=Item.objects.filter(NOT_SERVABLE).values("pk"))
             .order_by("-priority", "id")
             .only("id", "item_id")
         )

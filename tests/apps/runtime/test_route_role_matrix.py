@@ -13,15 +13,17 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from apps.active.models import ActiveLearningRound
 from apps.analytics.models import QualityReport
 from apps.annotations.models import Annotation
 from apps.common.permissions import AUTHENTICATED
 from apps.common.roles import Role
-from apps.items.models import Item
+from apps.items.models import Item, Video
 from apps.jobs.models import Job
 from apps.projects.models import Annotator
 from apps.workflow.models import Assignment, ClassSla, EscalationRule, QueueSla, Review
 from tests.apps.costs.costs_helpers import cost_route_ids
+from tests.apps.intake.intake_helpers import intake_route_ids
 from tests.apps.runtime.test_access_rules import HTTP_METHODS, PUBLIC, ROUTES
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +84,12 @@ def world(project):
         "job_id": job.pk,
         "report_id": report.pk,
         "cohort_id": project.cohorts.first().pk,
+        "video_id": Video.objects.create(project=project, name="matrix").pk,
+        "round_id": ActiveLearningRound.objects.create(
+            project=project, strategy="random", batch_size=1, features="image_stats"
+        ).pk,
         **cost_route_ids(project),
+        **intake_route_ids(project),
     }
     return members, ids
 

@@ -1,0 +1,202 @@
+"""QA page sections beside the scores: drift charts, golden-set usage, escalation rules."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db.models import Min
+from django.utils import timezone
+
+from apps.dashboards import figures
+from apps.dashboards.filters import PageFilters, PageInputError
+from apps.dashboards.selectors.names import ProjectNames
+from apps.dashboards.tables import Column, PageData, Table
+from apps.workflow.models import Assignment, EscalationRule
+from apps.workflow.selectors import gold_usage
+from apps.workflow.services.escalation import dry_run
+from labelqc.rules import RuleError, validate_rule
+
+DRIFT_KEY = re.compile(r"^(overall|annotator|cohort|class)-(\d+)$")
+DRIFT_METRICS = (
+    ("gold_correct", "share of gold objects labelled correctly"),
+    ("iou", "mean IoU of matched objects"),
+    ("size_bias", "mean size bias"),
+)
+DEFAULT_RULE_DAYS = 30
+MAX_RULE_DAYS = 3650  # the dry-run API's own limit
+
+
+def _entity_label(kind: str, entity: int, names: ProjectNames) -> str:
+    if kind == "overall":
+        return "whole program"
+    if kind == "annotator":
+        return f"annotator {names.pseudonym(entity)}"
+    if kind == "cohort":
+        return f"cohort {names.cohort_name(entity)}"
+    return f"class {names.class_name(entity)}"
+
+
+def _fired(entry: dict[str, Any]) -> bool:
+    return any(
+        when for metric in entry["metrics"].values() for when in metric["first_signal"].values()
+    )
+
+
+def drift_section(
+    page: PageData, drift: dict[str, Any], names: ProjectNames, key: str | None
+) -> None:
+    """Control charts of one entity (picked with ?drift=kind-id) and the table of signals."""
+    if key and not DRIFT_KEY.match(key):
+        raise PageInputError({"drift": ["expected kind-id, e.g. annotator-5 or class-2"]})
+    entities: dict[str, dict[str, Any]] = {}
+    options = []
+    for kind, rows in (drift.get("entities") or {}).items():
+        for entry in rows:
+            entity_key = f"{kind}-{entry['entity']}"
+            entities[entity_key] = entry
+            options.append(
+                {
+                    "key": entity_key,
+                    "label": _entity_label(kind, int(entry["entity"]), names),
+                    "fired": _fired(entry),
+                }
+            )
+    chosen = key if key in entities else None
+    if chosen is None and options:
+        firing = [o for o in options if o["fired"] and not o["key"].startswith("overall")]
+        chosen = (firing or options)[0]["key"]
+    page.context.update(
+        drift_options=options,
+        drift_selected=chosen,
+        drift_reason=drift.get("reason"),
+        drift_missing=bool(key and key not in entities),
+    )
+    label = next((o["label"] for o in options if o["key"] == chosen), "")
+    for metric, description in DRIFT_METRICS:
+        entry = entities.get(chosen, {}).get("metrics", {}).get(metric) if chosen else None
+        title = f"{label}: {description}"
+        if entry is None:
+            page.figures[f"drift_{metric}"] = figures.empty(title, "No data for this metric.")
+            continue
+        if entry.get("reason"):
+            title = f"{title}<br><sup>{entry['reason']}</sup>"
+        page.figures[f"drift_{metric}"] = figures.drift_chart(
+            title, entry.get("series") or {}, entry["first_signal"]
+        )
+    alerts = [
+        {
+            "entity": _entity_label(a["kind"], int(a["entity"]), names),
+            "kind": a["kind"],
+            "metric": a["metric"],
+            "signal": a["signal"],
+            "window_start": a["window_start"],
+            "link": f"{a['kind']}-{a['entity']}",
+        }
+        for a in drift.get("alerts") or []
+    ]
+    page.add(
+        Table(
+            "drift_signals",
+            "Drift signals fired",
+            [
+                Column("entity", "who / what"),
+                Column("metric", "metric"),
+                Column("signal", "chart"),
+                Column("window_start", "first fired (window)"),
+            ],
+            alerts,
+            empty="No control chart fired.",
+        )
+    )
+
+
+def gold_table(project_id: int, stale_days: int = 30) -> Table:
+    usage = gold_usage(project_id=project_id, stale_days=stale_days)
+    return Table(
+        "gold",
+        "Golden set: usage and staleness",
+        [
+            Column("item", "item", "int"),
+            Column("file_name", "file"),
+            Column("uses", "uses", "int"),
+            Column("last_used", "last used", "date"),
+            Column("mean_accuracy", "mean accuracy", "percent"),
+            Column("over_used", "over-used", "bool"),
+            Column("stale", f"stale (> {stale_days} d)", "bool"),
+        ],
+        usage["items"],
+        note=(
+            f"median uses {usage['median_uses']:.0f}; over-use limit "
+            f"{usage['over_use_limit']:.0f}; {usage['over_used']} over-used, "
+            f"{usage['stale']} stale"
+        ),
+        empty="No gold items in this project.",
+    )
+
+
+def _rule_days(project_id: int, filters: PageFilters) -> int:
+    """The dry run's look-back: the filter window, else all submissions (at least 30 days)."""
+    since = (
+        filters.since
+        or Assignment.objects.filter(project_id=project_id, submitted_at__isnull=False).aggregate(
+            first=Min("submitted_at")
+        )["first"]
+    )
+    if since is None:
+        return DEFAULT_RULE_DAYS
+    days = (timezone.now() - since).days + 1
+    return min(MAX_RULE_DAYS, days if filters.since else max(days, DEFAULT_RULE_DAYS))
+
+
+def rules_table(project_id: int, filters: PageFilters) -> Table:
+    """Every rule with how many items it would have routed (a dry run over the window)."""
+    days = _rule_days(project_id, filters)
+    rules = list(EscalationRule.objects.filter(project_id=project_id).order_by("order", "id"))
+    valid, problems = [], {}
+    for rule in rules:
+        try:
+            validate_rule(rule.definition)
+            valid.append(rule)
+        except RuleError as error:
+            problems[rule.pk] = "; ".join(f"{k}: {v}" for k, v in error.errors.items())
+    counts: dict[str, int] = {}
+    considered = 0
+    if valid:
+        result = dry_run(
+            project_id=project_id, days=days, definitions=[(r.name, r.definition) for r in valid]
+        )
+        counts = {r["name"]: r["matched_items"] for r in result["rules"]}
+        considered = result["items_considered"]
+    rows = [
+        {
+            "name": rule.name,
+            "enabled": rule.enabled,
+            "order": rule.order,
+            "actions": ", ".join(
+                str(a.get("action"))
+                for a in (rule.definition or {}).get("then", [])
+                if isinstance(a, dict)
+            )
+            if isinstance(rule.definition, dict)
+            else "",
+            "matched_items": counts.get(rule.name),
+            "problem": problems.get(rule.pk, ""),
+        }
+        for rule in rules
+    ]
+    return Table(
+        "rules",
+        "Escalation rules: dry run",
+        [
+            Column("name", "rule"),
+            Column("enabled", "enabled", "bool"),
+            Column("order", "order", "int"),
+            Column("actions", "actions"),
+            Column("matched_items", "items it would route", "int"),
+            Column("problem", "problem"),
+        ],
+        rows,
+        note=f"over the last {days} days of submissions ({considered} items considered)",
+        empty="No escalation rules yet.",
+    )

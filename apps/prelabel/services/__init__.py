@@ -1,0 +1,1 @@
+"""Writes for pre-labeling: image jobs, interactive prompts, video propagation."""

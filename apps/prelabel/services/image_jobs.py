@@ -1,0 +1,306 @@
+"""Image pre-labeling jobs: start (rows per item), then run item by item with claim-a-row.
+
+A job owns one `PrelabelItem` row per selected item. The run claims the job (apps.jobs), then
+each row (pending -> running by a conditional UPDATE), so a redelivered message or a re-run
+never pre-labels an item twice; a row's annotations and its "done" status are written in one
+transaction. Pre-labels from the same model for the same prompt box are never written twice,
+even by a later job. One unreadable image fails its row only; a storage error (OSError) puts
+the row and the job back to pending and propagates, so the task retries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from apps.audit.services import audit, snapshot
+from apps.common.exceptions import ServiceValidationError
+from apps.items.models import Item
+from apps.jobs.models import Job
+from apps.jobs.services import job_claim, job_create, job_finish, job_is_cancelled, job_progress
+from apps.prelabel import selectors
+from apps.prelabel.backends import BackendConfigError, configured_backend_name, using
+from apps.prelabel.conf import GRABCUT, IMAGE_JOB_KIND, SAM2
+from apps.prelabel.images import ItemImageError, StorageError, load_item_rgb
+from apps.prelabel.models import PrelabelItem, PrelabelItemStatus
+from apps.prelabel.services.jobstate import release_job, set_backend
+from apps.prelabel.services.records import mask_record, uncertainty_attributes, write_prelabels
+from apps.projects.models import LabelClass
+from labelqc.prelabel import PrelabelError, PrelabelResult, aggregate_item
+
+AUTOMATIC = "none"
+MAX_LISTED = 100
+
+
+def _check_class(project_id: int, label_class: int | None) -> None:
+    if (
+        label_class is not None
+        and not LabelClass.objects.filter(project_id=project_id, pk=label_class).exists()
+    ):
+        raise ServiceValidationError(f"class {label_class} is not in this project", "label_class")
+
+
+def prelabel_job_start(
+    *,
+    actor: Any,
+    project_id: int,
+    selection: str,
+    item_ids: list[int],
+    prompt_source: str,
+    prompt_model_id: str,
+    automatic: bool | None,
+    label_class: int | None,
+    reason: str = "",
+) -> Job:
+    """Validate the request, create the job and its item rows, enqueue the run on commit."""
+    from apps.prelabel.tasks import run_job
+
+    backend = configured_backend_name()
+    _check_class(project_id, label_class)
+    if automatic is None:
+        automatic = label_class is not None
+    automatic = automatic or prompt_source == AUTOMATIC
+    if prompt_source == AUTOMATIC and backend == GRABCUT:
+        raise ServiceValidationError(
+            "automatic masks need a SAM 2 checkpoint (LABELQC_SAM2_CHECKPOINT); the GrabCut "
+            "fallback needs box prompts: name a prompt source",
+            "prompt_source",
+        )
+    if automatic and backend == SAM2 and label_class is None:
+        raise ServiceValidationError(
+            "automatic masks carry no class: name the class to assign", "label_class"
+        )
+    ids = selectors.selected_item_ids(project_id=project_id, selection=selection, item_ids=item_ids)
+    if selection == "ids":
+        unknown = sorted(set(item_ids) - set(ids))
+        if unknown:
+            raise ServiceValidationError(
+                f"items {unknown[:10]} are not in this project", "item_ids"
+            )
+    if not ids:
+        raise ServiceValidationError("no items match this selection", "selection")
+    params = {
+        "selection": selection,
+        "prompt_source": prompt_source,
+        "prompt_model_id": prompt_model_id,
+        "automatic": automatic and backend == SAM2,
+        "label_class": label_class,
+        "reason": reason,
+    }
+    with transaction.atomic():
+        job = job_create(
+            kind=IMAGE_JOB_KIND, project_id=project_id, actor=actor, params=params, total=len(ids)
+        )
+        job.backend = backend
+        job.save(update_fields=["backend"])
+        PrelabelItem.objects.bulk_create(
+            [PrelabelItem(job=job, project_id=project_id, item_id=pk) for pk in ids],
+            batch_size=2000,
+        )
+        audit(
+            actor=actor,
+            project_id=project_id,
+            action="prelabel.job_start",
+            entity=job,
+            after=snapshot(job),
+            reason=reason,
+        )
+        transaction.on_commit(lambda: run_job.delay(job.pk))
+    return job
+
+
+def prelabel_job_run(job_id: int) -> None:
+    job = job_claim(job_id)
+    if job is None:
+        return  # another run has it, or it is finished or cancelled
+    # rows left "running" belong to a run that died: their writes were rolled back
+    PrelabelItem.objects.filter(job_id=job_id, status=PrelabelItemStatus.RUNNING).update(
+        status=PrelabelItemStatus.PENDING
+    )
+    rows = list(
+        PrelabelItem.objects.filter(job_id=job_id, status=PrelabelItemStatus.PENDING)
+        .order_by("id")
+        .values_list("pk", "item_id")
+    )
+    try:
+        for row_id, item_id in rows:
+            if job_is_cancelled(job_id):
+                return
+            if not PrelabelItem.objects.filter(pk=row_id, status=PrelabelItemStatus.PENDING).update(
+                status=PrelabelItemStatus.RUNNING
+            ):
+                continue
+            try:
+                _process_item(job, row_id, item_id)
+            except StorageError:
+                PrelabelItem.objects.filter(pk=row_id).update(status=PrelabelItemStatus.PENDING)
+                raise
+            _progress(job_id)
+    except BackendConfigError as error:
+        PrelabelItem.objects.filter(job_id=job_id, status=PrelabelItemStatus.RUNNING).update(
+            status=PrelabelItemStatus.PENDING
+        )
+        job_finish(job_id, errors=[{"field": error.field, "messages": [str(error)]}], failed=True)
+        return
+    except StorageError:
+        release_job(job_id)
+        raise
+    _finish(job_id)
+
+
+def _close_row(row_id: int, status: str, detail: str = "", **values: Any) -> None:
+    PrelabelItem.objects.filter(pk=row_id).update(
+        status=status, detail=detail[:2000], finished_at=timezone.now(), **values
+    )
+
+
+def _process_item(job: Job, row_id: int, item_id: int) -> None:
+    params = job.params
+    item = Item.objects.get(pk=item_id)
+    entries: list = []
+    if params["prompt_source"] != AUTOMATIC:
+        entries = selectors.prompt_boxes(
+            item_ids=[item_id],
+            source=params["prompt_source"],
+            model_id=params.get("prompt_model_id") or "",
+        ).get(item_id, [])
+    if not entries and not params["automatic"]:
+        reason = f"no {params['prompt_source']} boxes to prompt with"
+        if configured_backend_name() == GRABCUT:
+            reason += " (GrabCut has no automatic mode)"
+        _close_row(row_id, PrelabelItemStatus.SKIPPED, reason)
+        return
+    try:
+        rgb = load_item_rgb(item)
+    except ItemImageError as error:
+        _close_row(row_id, PrelabelItemStatus.FAILED, str(error))
+        return
+    with using("image") as backend:
+        set_backend(job.pk, backend.name)
+        done_keys = selectors.existing_prelabel_keys(item_id=item_id, model_id=backend.model_id)
+        todo = [(key, prompt) for key, prompt in entries if key not in done_keys]
+        describe = {"backend": backend.name, "model_id": backend.model_id}
+        if (entries and not todo) or (not entries and "auto" in done_keys):
+            _close_row(
+                row_id, PrelabelItemStatus.DONE, "already pre-labeled by this model", **describe
+            )
+            return
+        try:
+            results = backend.predict(rgb, [p for _, p in todo], image_sha256=item.sha256 or None)
+        except (PrelabelError, ValueError, RuntimeError) as error:
+            _close_row(row_id, PrelabelItemStatus.FAILED, f"prediction failed: {error}", **describe)
+            return
+    _store_results(job, row_id, item_id, todo, results, describe)
+
+
+def _store_results(
+    job: Job,
+    row_id: int,
+    item_id: int,
+    todo: list,
+    results: list[PrelabelResult],
+    describe: dict[str, str],
+) -> None:
+    records = []
+    for result in results:
+        prompt_key = (
+            todo[result.prompt_index][0] if result.prompt_index is not None and todo else None
+        )
+        class_id = result.class_id if result.class_id is not None else job.params["label_class"]
+        if result.area <= 0 or class_id is None:
+            continue  # an empty mask is no pre-label (the validator refuses it too)
+        attributes = {
+            **uncertainty_attributes(result.uncertainty, result.predicted_iou),
+            "backend": result.backend,
+            "prelabel_job": job.pk,
+            "prompt_annotation": prompt_key,
+        }
+        records.append(
+            mask_record(
+                item_id=item_id,
+                class_id=class_id,
+                rle=result.rle,
+                score=result.score,
+                model_id=result.model_id,
+                attributes=attributes,
+            )
+        )
+    summary = aggregate_item(results)
+    detail = ""
+    if summary.max is None:
+        reasons = sorted({r.uncertainty.reason for r in results if r.uncertainty.reason})
+        detail = "; ".join([summary.reason or "", *reasons]).strip("; ")
+    try:
+        with transaction.atomic():
+            created = write_prelabels(
+                actor=job.created_by,
+                project_id=job.project_id,
+                records=records,
+                reason=f"pre-labeling job {job.pk}",
+            )
+            _close_row(
+                row_id,
+                PrelabelItemStatus.DONE,
+                detail,
+                n_prompts=len(todo),
+                n_masks=len(created),
+                uncertainty_max=summary.max,
+                uncertainty_mean=summary.mean,
+                annotation_ids=[a.pk for a in created],
+                **describe,
+            )
+    except ServiceValidationError as error:
+        _close_row(
+            row_id, PrelabelItemStatus.FAILED, f"invalid pre-label: {error.errors}", **describe
+        )
+
+
+def _counts(job_id: int) -> dict[str, int]:
+    counts = dict.fromkeys(PrelabelItemStatus.values, 0)
+    for status, n in (
+        PrelabelItem.objects.filter(job_id=job_id)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    ):
+        counts[status] = n
+    return counts
+
+
+def _progress(job_id: int) -> None:
+    counts = _counts(job_id)
+    finished = counts["done"] + counts["failed"] + counts["skipped"]
+    job_progress(job_id, done=finished, failures=counts["failed"])
+
+
+def _finish(job_id: int) -> None:
+    counts = _counts(job_id)
+    rows = PrelabelItem.objects.filter(job_id=job_id)
+    failed = list(
+        rows.filter(status=PrelabelItemStatus.FAILED)
+        .order_by("id")
+        .values_list("item_id", "detail")
+    )
+    scored = list(
+        rows.filter(uncertainty_max__isnull=False).values_list("uncertainty_max", flat=True)
+    )
+    last = rows.exclude(model_id="").order_by("-id").values("backend", "model_id").first() or {}
+    result = {
+        "backend": last.get("backend") or Job.objects.get(pk=job_id).backend,
+        "model_id": last.get("model_id", ""),
+        "items": {key: counts[key] for key in ("done", "failed", "skipped", "pending")},
+        "masks_created": rows.aggregate(n=Sum("n_masks"))["n"] or 0,
+        "uncertainty": {
+            "items_scored": len(scored),
+            "mean_item_max": sum(scored) / len(scored) if scored else None,
+            "max": max(scored) if scored else None,
+        },
+        "failed_items": [{"item": pk, "error": detail} for pk, detail in failed[:MAX_LISTED]],
+    }
+    errors = [{"field": f"items.{pk}", "messages": [detail]} for pk, detail in failed[:MAX_LISTED]]
+    _progress(job_id)
+    all_failed = counts["failed"] > 0 and counts["done"] + counts["skipped"] == 0
+    job_finish(job_id, result=result, errors=errors, failed=all_failed)

@@ -1,0 +1,75 @@
+"""The batch page in headless Chromium (Debian's /usr/bin/chromium through Playwright): the OC
+curve is drawn by the locally served plotly.js, Screen runs the job with progress, and the keep /
+drop buttons reach the API. Skips, saying why, without Chromium or Playwright."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from apps.common.roles import Role
+from apps.intake import services
+from apps.intake.models import Batch, BatchItem, SamplingPlan
+from apps.projects.models import Annotator
+from tests.apps.intake.intake_helpers import delivery_files
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+CHROMIUM = os.environ.get("LABELQC_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "intake-pw-123"
+
+
+@pytest.fixture
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        if os.environ.get("LABELQC_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"LABELQC_REQUIRE_SERVICES=1 but no Chromium at {CHROMIUM}")
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with playwright_api.sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+            )
+            yield chromium
+            chromium.close()
+
+
+def test_batch_page_screens_draws_the_oc_curve_and_decides(browser, live_server, project):
+    user = get_user_model().objects.create_user("qa", password=PASSWORD)
+    Annotator.objects.create(project=project, user=user, role=Role.QA_MANAGER)
+    SamplingPlan.objects.create(project=project, aql=6.5)
+    batch = Batch.objects.create(project=project, name="Browser delivery")
+    files = delivery_files()
+    chosen = ("astronaut.png", "camera.png", "coffee.png", "astronaut_blurred.png")
+    uploads = [SimpleUploadedFile(name, files[name]) for name in chosen]
+    services.batch_add_uploads(actor=user, batch=batch, uploads=uploads)
+
+    page = browser.new_context(viewport={"width": 1300, "height": 1000}).new_page()
+    page.set_default_timeout(60_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "qa")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+    page.goto(f"{live_server.url}/batches/{batch.pk}/")
+    page.wait_for_selector("#oc-curve .main-svg")
+    page.click("button[data-url$='/screen/']")  # runs in-process (eager), then the page reloads
+    page.wait_for_selector("#duplicates [data-group]")
+    assert BatchItem.objects.filter(batch=batch, screened_at__isnull=False).count() == 4
+    blurred = BatchItem.objects.get(batch=batch, item__file_name="astronaut_blurred.png")
+    assert blurred.held
+    with page.expect_navigation():  # the page reloads once the API has answered
+        page.click(
+            f"#duplicates button[data-url='/api/batch-items/{blurred.pk}/']:has-text('keep')"
+        )
+    blurred.refresh_from_db()
+    assert (blurred.decision, blurred.held) == ("keep", False)
+    page.wait_for_selector("#oc-curve .main-svg")
+    assert errors == []
