@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from apps.intake.models import ScreeningRun
 from apps.intake.tasks import screen_batch
-from configs.celery import app as celery_app
 from configs.celery import route_task
 from tests.apps.intake.intake_helpers import rows_by_item, uploads
 from tests.apps.runtime.test_celery_worker import wait_for
-from tests.conftest import REDIS_URL
-
-# A Redis database of its own, so a worker of another test run never takes these messages.
-BROKER = REDIS_URL.rsplit("/", 1)[0] + "/11"
 
 
 def test_screening_task_is_named_and_routed_to_the_default_queue():
@@ -24,31 +16,10 @@ def test_screening_task_is_named_and_routed_to_the_default_queue():
     assert route_task(screen_batch.name, (), {}, {}) == {"queue": "default"}
 
 
-def _forget_connections() -> None:
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    with contextlib.suppress(AttributeError):
-        del celery_app._local.backend
-
-
 @pytest.fixture
-def worker():
-    keys = ("broker_url", "result_backend", "task_always_eager")
-    saved = {key: celery_app.conf[key] for key in keys}
-    celery_app.conf.update(broker_url=BROKER, result_backend=BROKER, task_always_eager=False)
-    _forget_connections()
-    try:
-        with start_worker(
-            celery_app,
-            pool="solo",
-            perform_ping_check=False,
-            queues=["default"],
-            shutdown_timeout=30,
-        ):
-            yield celery_app
-    finally:
-        celery_app.conf.update(saved)
-        _forget_connections()
+def worker(redis_celery):
+    """The shared real-worker fixture (tests/apps/conftest.py)."""
+    return redis_celery
 
 
 @pytest.mark.postgres
