@@ -26,6 +26,8 @@ def annotations_for(
     query = Annotation.objects.filter(project_id=project_id)
     if role == Role.ANNOTATOR:
         query = query.filter(author_id=getattr(member, "pk", -1)).exclude(source=Source.GOLD)
+    if role == Role.REVIEWER:
+        query = query.exclude(item_id__in=blind_inspection_items())
     filters: dict[str, Any] = {
         "item_id": item,
         "author_id": annotator,
@@ -47,4 +49,15 @@ def annotation_in_scope(
         annotation.author_id != getattr(member, "pk", None) or annotation.source == Source.GOLD
     ):
         return None
+    if role == Role.REVIEWER and blind_inspection_items().filter(item_id=annotation.item_id).exists():
+        return None
     return annotation
+
+
+def blind_inspection_items() -> QuerySet:
+    """Items sampled by an open blind inspection: their reviewers must not see delivered labels."""
+    from apps.intake.models import InspectionItem
+
+    return InspectionItem.objects.filter(
+        inspection__status="open", inspection__review_mode="blind"
+    ).values("item_id")
