@@ -5,7 +5,6 @@ from django.urls import path
 from apps.intake import views
 
 urlpatterns = [
-    path("intake/vendor/plotly.min.js", views.plotly_js, name="intake-plotly-js"),
     path("projects/<int:project_id>/batches/", views.batches_page, name="intake-batches-page"),
     path("batches/<int:batch_id>/", views.batch_page, name="intake-batch-page"),
 ]

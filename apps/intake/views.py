@@ -7,11 +7,9 @@ release, inspect), so the same role checks and audit apply.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import plotly
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -21,21 +19,6 @@ from apps.common.roles import MANAGERS
 from apps.intake import pages
 from apps.intake.models import Batch
 from apps.projects.models import Project
-
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-
-
-@require_GET
-def plotly_js(request: HttpRequest) -> HttpResponse:
-    """plotly.js from the installed plotly package: the pages never load anything from a CDN."""
-    if PLOTLY_JS.is_file():
-        response: HttpResponse = FileResponse(PLOTLY_JS.open("rb"), content_type="text/javascript")
-    else:  # pragma: no cover - every plotly wheel ships the file; this is the documented API
-        from plotly.offline import get_plotlyjs
-
-        response = HttpResponse(get_plotlyjs(), content_type="text/javascript")
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
 
 
 def _frame(request: HttpRequest, project: Project, title: str) -> tuple[dict, HttpResponse | None]:

@@ -42,7 +42,7 @@ def test_batch_detail_page_shows_screening_duplicates_plan_and_decision(
     assert f'data-url="/api/batch-items/{blurred.pk}/"' in html
     assert '"decision": "drop"' in html and '"decision": "keep"' in html
     # plotly.js comes from this server, never from a CDN.
-    assert "/intake/vendor/plotly.min.js" in html
+    assert "/vendor/plotly.min.js" in html
     assert not re.search(r'src="(https?:)?//', html)
 
     oc = figures(html)["oc"]
@@ -88,7 +88,7 @@ def test_pages_send_visitors_to_sign_in_and_serve_plotly(project, make_batch):
     anonymous = Client()
     response = anonymous.get(f"/batches/{batch['id']}/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    script = anonymous.get("/intake/vendor/plotly.min.js")
+    script = anonymous.get("/vendor/plotly.min.js")
     assert script.status_code == 200 and script["Content-Type"] == "text/javascript"
     assert b"plotly.js" in b"".join(script.streaming_content)[:200]
 
