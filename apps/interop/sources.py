@@ -25,6 +25,7 @@ FOLDER_FORMATS = ("yolo", "voc")
 DOCUMENT_SUFFIXES = {"coco": (".json",), "label_studio": (".json",), "cvat": (".xml",)}
 _JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db")
 DOCUMENT = "<document>"
+STREAMED_FORMATS = ("coco", "label_studio")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class ImportSource:
     name: str
     document: bytes | None = None
     tree: Path | dict[str, bytes] | None = None
+    # A plain uploaded file on disk: the JSON readers stream it instead of loading it whole.
+    path: Path | None = None
 
     def image_files(self) -> Mapping[str, bytes]:
         """The images shipped with the annotations, as {relative path: bytes} (lazy on disk)."""
@@ -81,6 +84,8 @@ def open_source(path: Path, *, name: str, fmt: str, max_bytes: int) -> ImportSou
     if not is_zip:
         if fmt == "yolo":
             raise FormatError(name, DOCUMENT, "file", "a YOLO dataset must be uploaded as a zip")
+        if fmt in STREAMED_FORMATS:
+            return ImportSource(name=name, path=path)
         return ImportSource(name=name, document=path.read_bytes())
     members = read_zip(path, name=name, max_bytes=max_bytes)
     if fmt in FOLDER_FORMATS:

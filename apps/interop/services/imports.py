@@ -160,12 +160,12 @@ def read_dataset(
 ) -> Dataset:
     common: dict[str, Any] = {"max_bytes": max_bytes, "progress": progress}
     if fmt == "coco":
-        return read_coco(source.document, name=source.name, **common)
+        return read_coco(source.path or source.document, name=source.name, **common)
     if fmt == "cvat":
         return read_cvat(source.document, name=source.name, **common)
     if fmt == "label_studio":
         return read_label_studio(
-            source.document, name=source.name, image_sizes=image_sizes, **common
+            source.path or source.document, name=source.name, image_sizes=image_sizes, **common
         )
     if fmt == "voc":
         tree = source.tree if source.tree is not None else source.document

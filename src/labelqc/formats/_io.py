@@ -6,12 +6,13 @@ import io
 import json
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO, TypeVar
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeElementTree
+import json_stream
 from defusedxml import DefusedXmlException
 
 from labelqc.formats.errors import FormatError
@@ -21,6 +22,8 @@ Source = bytes | bytearray | memoryview | str | os.PathLike[str]
 # A directory of files: a path, or the {relative_path: bytes} mapping the writers return.
 TreeSource = str | os.PathLike[str] | Mapping[str, bytes]
 ProgressCallback = Callable[[int, int], None]
+
+ParsedT = TypeVar("ParsedT")
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 DOCUMENT = "<document>"
@@ -230,3 +233,101 @@ class FileTree:
                 return int(image.width), int(image.height)
         except (OSError, UnidentifiedImageError, KeyError):
             return None
+
+
+def open_json_stream(
+    source: Source | BinaryIO, *, max_bytes: int, name: str | None
+) -> tuple[BinaryIO, str, int] | None:
+    """A binary file to stream JSON from, its display name and its size in bytes.
+
+    Returns None for in-memory content (bytes, or a str holding the document): those are
+    parsed whole, since their text is already in memory. Paths are size-capped before
+    opening; a seekable file object is capped on the bytes left to read.
+    """
+    if isinstance(source, bytes | bytearray | memoryview) or (
+        isinstance(source, str) and looks_like_content(source)
+    ):
+        return None
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        display = name or path.name
+        try:
+            size = path.stat().st_size
+            check_size(size, max_bytes, display)
+            return path.open("rb"), display, size
+        except OSError as exc:
+            raise FormatError(display, DOCUMENT, "path", f"cannot open: {exc}") from exc
+    if hasattr(source, "read"):
+        display = name or str(getattr(source, "name", "<file>"))
+        size = 0
+        if source.seekable():
+            start = source.tell()
+            size = source.seek(0, os.SEEK_END) - start
+            source.seek(start)
+            check_size(size, max_bytes, display)
+        return source, display, size
+    raise FormatError(name or "<input>", DOCUMENT, "source", f"unsupported type {type(source)}")
+
+
+def reread_whole(stream: BinaryIO, start: int, display: str, max_bytes: int) -> Any:
+    """Parse a streamed file again whole (after a streaming parse failed) for exact errors.
+
+    Raises the same FormatError (line, column) the whole-document reader gives for
+    malformed JSON; returns the parsed document when the file is valid JSON the streaming
+    tokenizer refused (e.g. one starting with a UTF-8 byte-order mark).
+    """
+    stream.seek(start)
+    data = stream.read(max_bytes + 1)
+    check_size(len(data), max_bytes, display)
+    return parse_json(data, display)
+
+
+def read_json_source(
+    source: Source | BinaryIO,
+    *,
+    max_bytes: int,
+    name: str | None,
+    read_parsed: Callable[[Any, str], ParsedT],
+    read_streamed: Callable[[Any, BinaryIO, str, int], ParsedT],
+) -> ParsedT:
+    """Read a JSON source whole (in-memory content) or streamed (path or binary file).
+
+    ``read_parsed(document, display)`` reads a parsed document; ``read_streamed(root,
+    stream, display, size)`` reads json_stream's transient root (iterate each record once).
+    When the streaming tokenizer refuses the file, it is parsed again whole so malformed JSON
+    fails with the same FormatError (line and column) as in-memory content, and valid JSON the
+    tokenizer does not take (a UTF-8 byte-order mark) is still read.
+    """
+    opened = open_json_stream(source, max_bytes=max_bytes, name=name)
+    if opened is None:
+        data, display = load_bytes(source, max_bytes=max_bytes, name=name)  # type: ignore[arg-type]
+        return read_parsed(parse_json(data, display), display)
+    stream, display, size = opened
+    start = stream.tell() if stream.seekable() else 0
+    try:
+        try:
+            root = json_stream.load(stream, persistent=False)
+            return read_streamed(root, stream, display, size)
+        except FormatError:
+            raise
+        except (ValueError, RecursionError) as exc:
+            if not stream.seekable():
+                raise FormatError(display, DOCUMENT, "json", f"malformed JSON: {exc}") from exc
+            return read_parsed(reread_whole(stream, start, display, max_bytes), display)
+    finally:
+        if stream is not source:
+            stream.close()
+
+
+def iter_streamed_records(
+    items: Iterable[Any], stream: BinaryIO, tracker: Progress, every: int
+) -> Iterator[tuple[int, Any]]:
+    """(index, record) for each item of a transient json_stream list, as plain Python values.
+
+    Every ``every`` records the tracker advances to the bytes read so far (its total is the
+    file size).
+    """
+    for index, item in enumerate(items):
+        yield index, json_stream.to_standard_types(item)
+        if index % every == every - 1:
+            tracker.advance(min(stream.tell(), tracker.total) - tracker.done)

@@ -8,8 +8,11 @@ the standard results field.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, BinaryIO
+
+import json_stream
+from json_stream.base import StreamingJSONList, StreamingJSONObject
 
 from labelqc.formats._io import (
     DEFAULT_MAX_BYTES,
@@ -18,8 +21,8 @@ from labelqc.formats._io import (
     ProgressCallback,
     Source,
     is_number,
-    load_bytes,
-    parse_json,
+    iter_streamed_records,
+    read_json_source,
 )
 from labelqc.formats.errors import ProblemCollector
 from labelqc.formats.masks import coco_rle_bbox, normalize_coco_rle
@@ -49,7 +52,7 @@ def _ref(value: object) -> object:
 
 
 def read_coco(
-    source: Source,
+    source: Source | BinaryIO,
     *,
     name: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
@@ -58,15 +61,97 @@ def read_coco(
 ) -> Dataset:
     """Read a COCO instances JSON file.
 
-    ``source`` is the file's bytes, its text, or a path. Boxes are COCO ``bbox`` pixels
+    ``source`` is the file's bytes, its text, a path or a binary file object; paths and file
+    objects are streamed (memory grows with the records kept, not the file's text). Boxes are COCO ``bbox`` pixels
     ``[x, y, w, h]``; when ``bbox`` is missing it is computed from the segmentation. An empty
     segmentation gives a box annotation, a list of rings a polygon, an RLE dict a mask
     (normalised to compressed counts with pycocotools). Geometry more than
     ``bounds_tolerance`` pixels outside its image is an error. ``progress(done, total)`` is
-    called while annotations are read. Raises FormatError listing every problem found.
+    called while annotations are read (counting bytes of the file when streamed). Raises
+    FormatError listing every problem found.
     """
-    data, display = load_bytes(source, max_bytes=max_bytes, name=name)
-    root = parse_json(data, display)
+    return read_json_source(
+        source,
+        max_bytes=max_bytes,
+        name=name,
+        read_parsed=lambda document, display: _read_document(
+            document, display, bounds_tolerance, progress
+        ),
+        read_streamed=lambda root, stream, display, size: _read_streamed(
+            root, stream, display, size, bounds_tolerance, progress
+        ),
+    )
+
+
+def _read_streamed(
+    root: Any,
+    stream: BinaryIO,
+    display: str,
+    size: int,
+    bounds_tolerance: float,
+    progress: ProgressCallback | None,
+) -> Dataset:
+    """Stream the top-level object, reading annotations one at a time when possible.
+
+    Images and categories are kept (they are needed to check every annotation). When
+    ``annotations`` comes after both, each annotation is checked as it is parsed and only the
+    Annotation is kept; otherwise the raw annotations are kept and read at the end. Progress
+    is in bytes of the file while streaming.
+    """
+    problems = ProblemCollector(display)
+    if not isinstance(root, StreamingJSONObject):
+        raise problems.fail(DOCUMENT, "root", "a COCO file is a JSON object")
+    document: dict[str, Any] = {}
+    streamed: Dataset | None = None
+    for key, value in root.items():
+        lookups_ready = isinstance(document.get("images"), list) and isinstance(
+            document.get("categories"), list
+        )
+        if key == "annotations" and isinstance(value, StreamingJSONList) and lookups_ready:
+            streamed = _stream_annotations(
+                value, document, stream, size, bounds_tolerance, problems, progress
+            )
+            document[key] = []
+        else:
+            document[key] = json_stream.to_standard_types(value)
+    if streamed is None:
+        return _read_document(document, display, bounds_tolerance, progress)
+    return streamed
+
+
+def _stream_annotations(
+    raw_annotations: Iterable[Any],
+    document: dict[str, Any],
+    stream: BinaryIO,
+    size: int,
+    bounds_tolerance: float,
+    problems: ProblemCollector,
+    progress: ProgressCallback | None,
+) -> Dataset:
+    category_names = _read_categories(document["categories"], problems)
+    images, image_by_id = _read_images(document["images"], problems)
+    annotations: list[Annotation] = []
+    seen_ids: set[Any] = set()
+    tracker = Progress(progress, size)
+    for index, raw in iter_streamed_records(raw_annotations, stream, tracker, every=1024):
+        ann = _read_annotation(
+            index, raw, image_by_id, category_names, seen_ids, bounds_tolerance, problems
+        )
+        if ann is not None:
+            annotations.append(ann)
+    problems.raise_if_any()
+    tracker.finish()
+    return Dataset(
+        images=tuple(images),
+        categories=tuple(category_names.values()),
+        annotations=tuple(annotations),
+    )
+
+
+def _read_document(
+    root: Any, display: str, bounds_tolerance: float, progress: ProgressCallback | None
+) -> Dataset:
+    """Read a parsed COCO document; progress counts annotations."""
     problems = ProblemCollector(display)
     if not isinstance(root, dict):
         raise problems.fail(DOCUMENT, "root", "a COCO file is a JSON object")

@@ -17,8 +17,11 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import parse_qs, unquote, urlparse
+
+import json_stream
+from json_stream.base import StreamingJSONList
 
 from labelqc.formats._io import (
     DEFAULT_MAX_BYTES,
@@ -27,8 +30,8 @@ from labelqc.formats._io import (
     ProgressCallback,
     Source,
     is_number,
-    load_bytes,
-    parse_json,
+    iter_streamed_records,
+    read_json_source,
 )
 from labelqc.formats.errors import ProblemCollector
 from labelqc.formats.ls_brush import ls_rle_to_mask
@@ -48,7 +51,7 @@ _UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-")
 
 
 def read_label_studio(
-    source: Source,
+    source: Source | BinaryIO,
     *,
     name: str | None = None,
     image_key: str | None = None,
@@ -58,7 +61,7 @@ def read_label_studio(
     bounds_tolerance: float = 1.0,
     progress: ProgressCallback | None = None,
 ) -> Dataset:
-    """Read a Label Studio JSON export (bytes, text or path) into a Dataset.
+    """Read a Label Studio JSON export (bytes, text, path or binary file) into a Dataset.
 
     The image of a task is ``data[image_key]`` (default: ``data["image"]``, else the only
     string in ``data``); its file name is the URL's last path part (the ``d=`` path for
@@ -67,24 +70,70 @@ def read_label_studio(
     ``image_sizes`` by file name, else stay None. Annotators are ``completed_by`` (the email,
     or the user id as text); predictions become ``source="prelabel"`` with the result's
     ``score`` (else the prediction's) and their ``model_version`` as an attribute. Cancelled
-    annotations are skipped. Raises FormatError listing every problem.
+    annotations are skipped. Paths and file objects are streamed one task at a time
+    (progress then counts bytes). Raises FormatError listing every problem.
     """
     if rotation not in ("polygon", "error"):
         raise ValueError("rotation must be 'polygon' or 'error'")
-    data, display = load_bytes(source, max_bytes=max_bytes, name=name)
-    root = parse_json(data, display)
+    reader_args = (image_key, dict(image_sizes or {}), rotation, bounds_tolerance)
+    reader = read_json_source(
+        source,
+        max_bytes=max_bytes,
+        name=name,
+        read_parsed=lambda document, display: _read_document(
+            document, display, reader_args, progress
+        ),
+        read_streamed=lambda root, stream, display, size: _read_streamed(
+            root, stream, display, size, reader_args, progress
+        ),
+    )
+    return _dataset(reader)
+
+
+def _read_document(
+    root: Any,
+    display: str,
+    reader_args: tuple[Any, ...],
+    progress: ProgressCallback | None,
+) -> _TaskReader:
+    """Read a parsed export; progress counts tasks."""
     problems = ProblemCollector(display)
     if isinstance(root, dict) and "data" in root:
         root = [root]
     if not isinstance(root, list):
         raise problems.fail(DOCUMENT, "root", "a Label Studio export is a JSON list of tasks")
-    reader = _TaskReader(image_key, dict(image_sizes or {}), rotation, bounds_tolerance, problems)
+    reader = _TaskReader(*reader_args, problems)
     tracker = Progress(progress, len(root))
     for index, task in enumerate(root):
         reader.read_task(index, task)
         tracker.advance()
     problems.raise_if_any()
     tracker.finish()
+    return reader
+
+
+def _read_streamed(
+    root: Any,
+    stream: BinaryIO,
+    display: str,
+    size: int,
+    reader_args: tuple[Any, ...],
+    progress: ProgressCallback | None,
+) -> _TaskReader:
+    """Stream the top-level task list (progress in bytes); a single task object is read whole."""
+    if not isinstance(root, StreamingJSONList):
+        return _read_document(json_stream.to_standard_types(root), display, reader_args, progress)
+    problems = ProblemCollector(display)
+    reader = _TaskReader(*reader_args, problems)
+    tracker = Progress(progress, size)
+    for index, task in iter_streamed_records(root, stream, tracker, every=64):
+        reader.read_task(index, task)
+    problems.raise_if_any()
+    tracker.finish()
+    return reader
+
+
+def _dataset(reader: _TaskReader) -> Dataset:
     notes = [f"skipped {n} result(s) of type {t!r}" for t, n in reader.skipped.items()]
     if reader.cancelled:
         notes.append(f"skipped {reader.cancelled} cancelled annotation(s)")
