@@ -18,7 +18,6 @@ from apps.annotations.serializers import (
 from apps.common.roles import LABELERS, MANAGERS
 from apps.common.views import RoleScopedApi
 from apps.jobs.serializers import JobOutput
-from apps.projects.selectors import membership_for
 
 
 class ProjectAnnotationsApi(RoleScopedApi):
@@ -31,7 +30,7 @@ class ProjectAnnotationsApi(RoleScopedApi):
         query = selectors.annotations_for(
             project_id=self.project_id,
             role=self.get_role(request),
-            member=membership_for(user=request.user, project_id=self.project_id),
+            member=self.member,
             **filters.validated_data,
         )
         return self.paginate(request, query, AnnotationOutput)
@@ -45,7 +44,7 @@ class ProjectAnnotationsApi(RoleScopedApi):
             project_id=self.project_id,
             records=payload.validated_data["annotations"],
             role=self.get_role(request),
-            member=membership_for(user=request.user, project_id=self.project_id),
+            member=self.member,
             reason=payload.validated_data["reason"],
         )
         return Response(
@@ -71,7 +70,7 @@ class AnnotationDetailApi(RoleScopedApi):
         annotation = selectors.annotation_in_scope(
             annotation_id=self.kwargs["annotation_id"],
             role=self.get_role(request),
-            member=membership_for(user=request.user, project_id=self.project_id),
+            member=self.member,
         )
         if annotation is None:
             raise Http404
@@ -93,7 +92,7 @@ class AnnotationDetailApi(RoleScopedApi):
             base_version=version,
             changes=data,
             role=self.get_role(request),
-            member=membership_for(user=request.user, project_id=self.project_id),
+            member=self.member,
             reason=reason,
         )
         return Response(AnnotationOutput(updated).data)
@@ -114,7 +113,7 @@ class AnnotationDetailApi(RoleScopedApi):
             annotation=self._annotation(request),
             base_version=int(version) if version is not None else None,
             role=self.get_role(request),
-            member=membership_for(user=request.user, project_id=self.project_id),
+            member=self.member,
             reason=request.query_params.get("reason", ""),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -35,12 +35,14 @@ class RoleAccess(BasePermission):
         return role is not None and role in allowed
 
 
-def role_of(user: Any, project_id: int | None) -> str | None:
+def role_of(user: Any, project_id: int | None, membership: Any = None) -> str | None:
+    """The user's role in the project; pass `membership` when it is already loaded."""
     from apps.projects.selectors import membership_for
 
     if project_id is None:
         return None
     if user.is_superuser:
         return Role.ADMIN
-    membership = membership_for(user=user, project_id=project_id)
+    if membership is None:
+        membership = membership_for(user=user, project_id=project_id)
     return membership.role if membership else None

@@ -31,9 +31,23 @@ class RoleScopedApi(APIView):
 
     def get_role(self, request: Request) -> str | None:
         if not hasattr(self, "_role"):
+            from apps.projects.selectors import membership_for
+
             self._project_id = self.project_id_from_url()
-            self._role = role_of(request.user, self._project_id)
+            # One membership lookup per request serves both the role check and the view.
+            self._member = (
+                membership_for(user=request.user, project_id=self._project_id)
+                if self._project_id is not None
+                else None
+            )
+            self._role = role_of(request.user, self._project_id, self._member)
         return self._role
+
+    @property
+    def member(self) -> Any:
+        """The caller's membership in this endpoint's project (None for non-member superusers)."""
+        self.get_role(self.request)
+        return self._member
 
     @property
     def project_id(self) -> int:

@@ -30,7 +30,6 @@ from apps.prelabel.serializers import (
 from apps.prelabel.services.image_jobs import prelabel_job_start
 from apps.prelabel.services.prompting import prompt_item
 from apps.prelabel.services.video import video_propagation_start
-from apps.projects.selectors import membership_for
 
 
 class BackendMisconfigured(APIException):
@@ -119,7 +118,7 @@ class ItemPromptApi(RoleScopedApi):
     @extend_schema(request=PromptInput, responses=PromptOutput)
     def post(self, request: Request, item_id: int) -> Response:
         if self.get_role(request) == Role.ANNOTATOR and not selectors.holds_lease(
-            member=membership_for(user=request.user, project_id=self.project_id), item_id=item_id
+            member=self.member, item_id=item_id
         ):
             raise Http404("you hold no lease on this item")
         payload = PromptInput(data=request.data)

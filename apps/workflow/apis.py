@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from apps.annotations.models import Annotation, Source
 from apps.common.roles import LABELERS, MANAGERS, STAFF_ROLES
 from apps.common.views import RoleScopedApi
-from apps.projects.selectors import membership_for
 from apps.workflow import selectors
 from apps.workflow.models import Assignment, EscalationRule, Review
 from apps.workflow.serializers import (
@@ -45,7 +44,7 @@ class QueueNextApi(RoleScopedApi):
 
     @extend_schema(request=None, responses={200: AssignmentOutput, 204: None})
     def post(self, request: Request, project_id: int) -> Response:
-        member = membership_for(user=request.user, project_id=self.project_id)
+        member = self.member
         if member is None:
             return Response(
                 {"detail": "only project members have a queue"}, status=status.HTTP_403_FORBIDDEN
@@ -63,7 +62,7 @@ class AssignmentApiBase(RoleScopedApi):
         ).project_id
 
     def own_assignment(self, request: Request) -> Assignment:
-        member = membership_for(user=request.user, project_id=self.project_id)
+        member = self.member
         assignment = (
             Assignment.objects.select_related("item")
             .filter(pk=self.kwargs["assignment_id"], annotator=member)
@@ -133,7 +132,7 @@ class MyStatsApi(RoleScopedApi):
 
     @extend_schema(responses={200: dict})
     def get(self, request: Request, project_id: int) -> Response:
-        member = membership_for(user=request.user, project_id=self.project_id)
+        member = self.member
         if member is None:
             raise Http404
         return Response(selectors.annotator_own_stats(member=member))
@@ -148,7 +147,7 @@ class ReviewNextApi(RoleScopedApi):
         responses={200: ReviewOutput, 204: None},
     )
     def post(self, request: Request, project_id: int) -> Response:
-        member = membership_for(user=request.user, project_id=self.project_id)
+        member = self.member
         if member is None:
             return Response(
                 {"detail": "only project members review"}, status=status.HTTP_403_FORBIDDEN
@@ -173,7 +172,7 @@ class ReviewDecisionApi(RoleScopedApi):
         payload.is_valid(raise_exception=True)
         decided = review.decide_review(
             actor=request.user,
-            member=membership_for(user=request.user, project_id=self.project_id),
+            member=self.member,
             role=self.get_role(request),
             review_id=review_id,
             **payload.validated_data,
