@@ -25,7 +25,8 @@ FOLDER_FORMATS = ("yolo", "voc")
 DOCUMENT_SUFFIXES = {"coco": (".json",), "label_studio": (".json",), "cvat": (".xml",)}
 _JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db")
 DOCUMENT = "<document>"
-STREAMED_FORMATS = ("coco", "label_studio")
+# One-file formats whose readers stream a file on disk (memory bounded by the records kept).
+STREAMED_FORMATS = ("coco", "label_studio", "cvat")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class ImportSource:
     name: str
     document: bytes | None = None
     tree: Path | dict[str, bytes] | None = None
-    # A plain uploaded file on disk: the JSON readers stream it instead of loading it whole.
+    # A plain uploaded file on disk: the COCO, Label Studio and CVAT readers stream it.
     path: Path | None = None
 
     def image_files(self) -> Mapping[str, bytes]:

@@ -162,7 +162,7 @@ def read_dataset(
     if fmt == "coco":
         return read_coco(source.path or source.document, name=source.name, **common)
     if fmt == "cvat":
-        return read_cvat(source.document, name=source.name, **common)
+        return read_cvat(source.path or source.document, name=source.name, **common)
     if fmt == "label_studio":
         return read_label_studio(
             source.path or source.document, name=source.name, image_sizes=image_sizes, **common

@@ -22,19 +22,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any
+from typing import Any, BinaryIO
 from xml.etree.ElementTree import Element
 
-from labelqc.formats._io import (
-    DEFAULT_MAX_BYTES,
-    DOCUMENT,
-    Progress,
-    ProgressCallback,
-    Source,
-    load_bytes,
-    parse_float,
-    parse_xml,
-)
+from labelqc.formats._io import DEFAULT_MAX_BYTES, ProgressCallback, Source, parse_float
+from labelqc.formats._xml import XmlRecords
 from labelqc.formats.errors import ProblemCollector
 from labelqc.formats.masks import coco_rle_bbox, cvat_to_coco_rle
 from labelqc.formats.model import (
@@ -46,6 +38,8 @@ from labelqc.formats.model import (
     polygon_problems,
 )
 
+ROOT_TAG = "annotations"
+RECORD_TAGS = ("image", "track")
 SUPPORTED_SHAPES = ("box", "polygon", "mask", "tag")
 SKIPPED_SHAPES = ("polyline", "points", "ellipse", "cuboid", "skeleton")
 # Shape attributes written as XML attributes (not <attribute> children) by the writer.
@@ -53,7 +47,7 @@ RESERVED_ATTRIBUTES = ("occluded", "z_order", "group_id", "track_id", "keyframe"
 
 
 def read_cvat(
-    source: Source,
+    source: Source | BinaryIO,
     *,
     name: str | None = None,
     annotator: str | None = None,
@@ -61,43 +55,27 @@ def read_cvat(
     bounds_tolerance: float = 1.0,
     progress: ProgressCallback | None = None,
 ) -> Dataset:
-    """Read a CVAT XML 1.1 annotation file (bytes, text or path) into a Dataset.
+    """Read a CVAT XML 1.1 annotation file (bytes, text, a path or a binary file) into a Dataset.
 
-    Raises FormatError listing every problem: malformed or unsafe XML (DTDs and entities are
-    refused), missing labels or coordinates, labels not declared in ``<meta>``, masks that do
-    not fit, geometry more than ``bounds_tolerance`` pixels outside its image, duplicate
-    image ids or names. ``progress(done, total)`` counts images and tracks.
+    Paths and file objects are streamed: one top-level ``<image>`` / ``<track>`` element is
+    parsed at a time and dropped once read, so memory follows the Dataset being built, not
+    the file; ``progress(done, total)`` then counts bytes of the file (total 0 when a file
+    object cannot tell its size). Bytes and str content are parsed whole and progress counts
+    images and tracks. Raises FormatError listing every problem: malformed or unsafe XML
+    (DTDs and entities are refused), missing labels or coordinates, labels not declared in
+    ``<meta>``, masks that do not fit, geometry more than ``bounds_tolerance`` pixels outside
+    its image, duplicate image ids or names.
     """
-    data, display = load_bytes(source, max_bytes=max_bytes, name=name)
-    root = parse_xml(data, display)
-    problems = ProblemCollector(display)
-    if root.tag != "annotations":
-        raise problems.fail(DOCUMENT, "annotations", f"root element is <{root.tag}>")
-    meta = root.find("meta")
-    context = _MetaContext(meta, annotator)
-    reader = _ShapeReader(context, bounds_tolerance, problems)
-    records = [el for el in root if el.tag in ("image", "track")]
-    tracker = Progress(progress, len(records))
-    for index, element in enumerate(records):
-        if element.tag == "image":
-            reader.read_image(index, element)
-        else:
-            reader.read_track(index, element)
-        tracker.advance()
-    problems.raise_if_any()
-    tracker.finish()
-    notes = [
-        f"skipped {count} <{tag}> shape(s): not supported" for tag, count in reader.skipped.items()
-    ]
-    if reader.rotated:
-        notes.append(f"converted {reader.rotated} rotated box(es) to 4-corner polygons")
-    used = [c for c in reader.used_labels if c not in context.labels]
-    return Dataset(
-        images=tuple(reader.images.values()),
-        categories=tuple(context.labels) + tuple(used),
-        annotations=tuple(reader.annotations),
-        notes=tuple(notes),
+    records = XmlRecords(
+        source, ROOT_TAG, RECORD_TAGS, max_bytes=max_bytes, name=name, progress=progress
     )
+    with records as elements:
+        reader = _Reader(elements.display, annotator, bounds_tolerance)
+        for element in elements:
+            reader.take(element)
+        dataset = reader.finish()
+        elements.finish()
+    return dataset
 
 
 class _MetaContext:
@@ -162,17 +140,71 @@ def _username(element: Element | None) -> str | None:
     return text or None
 
 
-class _ShapeReader:
-    def __init__(self, context: _MetaContext, tolerance: float, problems: ProblemCollector) -> None:
-        self.context = context
+class _Reader:
+    """Reads the top-level elements handed to ``take`` in document order.
+
+    ``<meta>`` comes first in CVAT files; records found before it (or in a file without one)
+    are kept until it is read (or the end) and read then, in order.
+    """
+
+    def __init__(self, display: str, annotator: str | None, tolerance: float) -> None:
+        self.annotator = annotator
         self.tolerance = tolerance
-        self.problems = problems
+        self.problems = ProblemCollector(display)
+        self.meta = _MetaContext(None, annotator)
+        self._meta_read = False
         self.images: dict[str, ImageRecord] = {}
         self.annotations: list[Annotation] = []
         self.skipped: Counter[str] = Counter()
         self.rotated = 0
         self.used_labels: dict[str, None] = {}
         self._image_ids: set[tuple[str | None, str]] = set()
+        self._records = 0
+        self._waiting: list[tuple[int, Element]] = []
+
+    def take(self, element: Element) -> None:
+        """Read one top-level element, then clear it (records before <meta> wait for it)."""
+        if element.tag == "meta" and not self._meta_read:
+            self._start(element)
+        if element.tag not in RECORD_TAGS:
+            element.clear()
+            return
+        if not self._meta_read:
+            self._waiting.append((self._records, element))
+        else:
+            self._read(self._records, element)
+        self._records += 1
+
+    def finish(self) -> Dataset:
+        """The Dataset read, or FormatError with every problem collected."""
+        if not self._meta_read:
+            self._start(None)
+        self.problems.raise_if_any()
+        notes = [f"skipped {n} <{tag}> shape(s): not supported" for tag, n in self.skipped.items()]
+        if self.rotated:
+            notes.append(f"converted {self.rotated} rotated box(es) to 4-corner polygons")
+        declared = self.meta.labels
+        used = [c for c in self.used_labels if c not in declared]
+        return Dataset(
+            images=tuple(self.images.values()),
+            categories=tuple(declared) + tuple(used),
+            annotations=tuple(self.annotations),
+            notes=tuple(notes),
+        )
+
+    def _start(self, meta: Element | None) -> None:
+        self.meta = _MetaContext(meta, self.annotator)
+        self._meta_read = True
+        for index, element in self._waiting:
+            self._read(index, element)
+        self._waiting.clear()
+
+    def _read(self, index: int, element: Element) -> None:
+        if element.tag == "image":
+            self.read_image(index, element)
+        else:
+            self.read_track(index, element)
+        element.clear()
 
     def read_image(self, index: int, element: Element) -> None:
         record = f"image[{index}]"
@@ -205,7 +237,7 @@ class _ShapeReader:
             subset=subset,
         )
         self.images[key] = image
-        annotator = self.context.annotator_for(element.get("task_id"))
+        annotator = self.meta.annotator_for(element.get("task_id"))
         for shape_index, shape in enumerate(element):
             shape_record = f"{record} {shape.tag}[{shape_index}]"
             self._read_shape(shape, shape_record, image, annotator, {})
@@ -214,10 +246,10 @@ class _ShapeReader:
         record = f"track[{index}] (id {element.get('id')})"
         track_id = _int(element.get("id"), allow_zero=True)
         label = element.get("label")
-        if self.context.frame_size is None:
+        if self.meta.frame_size is None:
             self.problems.add(record, "original_size", "tracks need meta/original_size")
             return
-        width, height = self.context.frame_size
+        width, height = self.meta.frame_size
         for shape_index, shape in enumerate(element):
             shape_record = f"{record} {shape.tag}[{shape_index}]"
             if shape.get("outside") == "1":
@@ -231,9 +263,7 @@ class _ShapeReader:
                 key, ImageRecord(file_name=key, width=width, height=height, image_id=frame)
             )
             extra = {"track_id": track_id, "keyframe": shape.get("keyframe") == "1"}
-            self._read_shape(
-                shape, shape_record, image, self.context.default_annotator, extra, label
-            )
+            self._read_shape(shape, shape_record, image, self.meta.default_annotator, extra, label)
 
     def _read_shape(
         self,
@@ -254,7 +284,7 @@ class _ShapeReader:
         if not label:
             self.problems.add(record, "label", "missing or empty")
             return
-        if self.context.labels and label not in self.context.labels:
+        if self.meta.labels and label not in self.meta.labels:
             self.problems.add(record, "label", f"{label!r} is not declared in <meta> labels")
             return
         self.used_labels.setdefault(label, None)
@@ -264,7 +294,7 @@ class _ShapeReader:
             if not attr_name:
                 self.problems.add(record, "attribute", "an <attribute> without a name")
                 return
-            attributes[attr_name] = self.context.typed(attr_name, child.text or "")
+            attributes[attr_name] = self.meta.typed(attr_name, child.text or "")
         if shape.tag != "tag":
             attributes["occluded"] = shape.get("occluded") == "1"
         for numeric in ("z_order", "group_id"):
