@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.active.features import FEATURE_KINDS, IMAGE_STATS
 from apps.active.models import ActiveLearningPick, ActiveLearningRound
 from apps.active.services import STRATEGIES
+from labelqc.active.features import FEATURE_KINDS, IMAGE_STATS
 
 
 class RoundInput(serializers.Serializer):

@@ -1,7 +1,8 @@
 """Active-learning rounds: start (validated, audited), then run as a job.
 
-The run builds features for the project's items (apps.active.features), item-level labels and
-sample weights (apps.active.selectors), standardises the features, and calls
+The run builds features for the project's items (apps.active.features loads the images,
+labelqc.active.features computes the vectors), item-level labels and sample weights
+(apps.active.selectors), standardises the features, and calls
 `labelqc.active.run_round` with a logistic-regression model and the requested strategy. The
 picks go to the front of the annotator queue: with k picks and P the highest priority among the
 project's other items (at least 0), pick r (0 = most wanted) gets priority
@@ -24,7 +25,7 @@ from django.utils import timezone
 from sklearn.linear_model import LogisticRegression
 
 from apps.active import selectors
-from apps.active.features import IMAGE_STATS_VERSION, SAM2_EMBEDDING, item_features, standardize
+from apps.active.features import item_features
 from apps.active.models import ActiveLearningPick, ActiveLearningRound, RoundStatus
 from apps.audit.services import audit, audit_many, snapshot
 from apps.common.exceptions import ServiceValidationError
@@ -46,6 +47,7 @@ from labelqc.active import (
     UncertaintySampling,
     run_round,
 )
+from labelqc.active.features import IMAGE_STATS_VERSION, SAM2_EMBEDDING, standardize
 
 JOB_KIND = "active.round"
 STRATEGIES = (

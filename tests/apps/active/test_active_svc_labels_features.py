@@ -1,18 +1,17 @@
-"""Item-level labels and gold-accuracy sample weights; the cheap image features; SAM 2 features."""
+"""Item-level labels and gold-accuracy sample weights; item features from stored images; SAM 2."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from django.utils import timezone
-from skimage import data
 
 from apps.active import selectors
-from apps.active.features import IMAGE_STATS_DIM, image_stats, item_features
+from apps.active.features import item_features
 from apps.active.models import ActiveLearningRound
 from apps.annotations.models import Annotation
 from apps.common.roles import Role
 from apps.workflow.models import Assignment, Review
+from labelqc.active.features import IMAGE_STATS_DIM
 from tests.apps.active.conftest import label
 
 pytestmark = pytest.mark.django_db
@@ -93,18 +92,6 @@ def test_weighted_round_records_it(
     round_ = ActiveLearningRound.objects.get(pk=response.json()["id"])
     assert round_.status == "done" and round_.model["sample_weights"] is True
     assert round_.pool["labeled"] == 5 and round_.pool["label_sources"]["human"] == 1
-
-
-def test_image_stats_vector():
-    cat, coins = data.chelsea(), np.repeat(data.coins()[:, :, None], 3, axis=2)
-    vector = image_stats(cat)
-    assert vector.shape == (IMAGE_STATS_DIM,) and np.isfinite(vector).all()
-    np.testing.assert_allclose(vector[:24].reshape(3, 8).sum(axis=1), 1.0)  # histograms
-    assert np.array_equal(vector, image_stats(cat.copy()))  # deterministic
-    other = image_stats(coins)
-    grey = other[:24].reshape(3, 8)
-    np.testing.assert_allclose(grey[0], grey[1])  # a grey image: equal channel histograms
-    assert np.linalg.norm(vector - other) > 0.5
 
 
 def test_unreadable_and_uri_items_are_left_out(project, pool):
