@@ -17,17 +17,23 @@ from apps.common.views import RoleScopedApi
 from apps.interop.conf import EXPORT_KIND, job_dir
 from apps.interop.serializers import ExportInput, ImportInput
 from apps.interop.services.exports import export_start
-from apps.interop.services.imports import import_start
+from apps.interop.services.imports import DuplicateImport, import_start
 from apps.jobs.models import Job, JobStatus
 from apps.jobs.serializers import JobOutput
 
 
 class ProjectImportsApi(RoleScopedApi):
-    """Upload an annotation file; 202 with the job to poll at /api/jobs/{id}/."""
+    """Upload an annotation file; 202 with the job to poll at /api/jobs/{id}/.
+
+    409 naming the earlier import job when the project already has an import of the same
+    file (same SHA-256), unless ``allow_duplicate`` is set.
+    """
 
     access = {"POST": MANAGERS}
 
-    @extend_schema(request={"multipart/form-data": ImportInput}, responses={202: JobOutput})
+    @extend_schema(
+        request={"multipart/form-data": ImportInput}, responses={202: JobOutput, 409: None}
+    )
     def post(self, request: Request, project_id: int) -> Response:
         payload = ImportInput(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -36,12 +42,17 @@ class ProjectImportsApi(RoleScopedApi):
             raise PermissionDenied(
                 "create_missing_annotators adds project members: project lead or admin only"
             )
-        job = import_start(
-            actor=request.user,
-            project_id=self.project_id,
-            upload=payload.validated_data["file"],
-            options=options,
-        )
+        try:
+            job = import_start(
+                actor=request.user,
+                project_id=self.project_id,
+                upload=payload.validated_data["file"],
+                options=options,
+            )
+        except DuplicateImport as duplicate:
+            body = {"detail": str(duplicate), "earlier_import": duplicate.earlier_id}
+            body["earlier_status"] = duplicate.earlier_status
+            return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(JobOutput(job).data, status=status.HTTP_202_ACCEPTED)
 
 

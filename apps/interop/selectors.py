@@ -9,10 +9,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from apps.annotations.models import Annotation, Source
+from apps.interop.conf import IMPORT_KIND
 from apps.items.models import Item
+from apps.jobs.models import Job, JobStatus
 from apps.projects.models import Annotator, LabelClass
 from apps.workflow.models import Assignment, AssignmentStatus, Review, ReviewStatus
 
@@ -206,3 +208,19 @@ def gold_frames(*, project_id: int, filters: ExportFilter) -> GoldFrames:
         list(submitted.values_list("item_id", "annotator_id")), columns=["item_id", "annotator_id"]
     ).astype(np.int64)
     return GoldFrames(_box_frame(gold), _box_frame(human), assignments, gold_items)
+
+
+def identical_import(*, project_id: int, sha256: str, job_id: int | None = None) -> Job | None:
+    """The first import job of a file with this SHA-256 into the project that a new one repeats.
+
+    A succeeded import counts, and so does one still pending or running (for a running job
+    ``job_id``: one queued before it), so two identical uploads do not both write; failed and
+    cancelled imports wrote nothing and do not count.
+    """
+    queued = Q(status__in=(JobStatus.PENDING, JobStatus.RUNNING))
+    if job_id is not None:
+        queued &= Q(pk__lt=job_id)
+    jobs = Job.objects.filter(kind=IMPORT_KIND, project_id=project_id, params__sha256=sha256)
+    if job_id is not None:
+        jobs = jobs.exclude(pk=job_id)
+    return jobs.filter(Q(status=JobStatus.SUCCEEDED) | queued).order_by("pk").first()

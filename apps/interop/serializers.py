@@ -37,6 +37,10 @@ class ImportOptionsInput(serializers.Serializer):
         help_text="annotator name credited with work the file does not attribute (YOLO, VOC)",
     )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    allow_duplicate = serializers.BooleanField(
+        default=False,
+        help_text="import the file even if the project already has an import of it (same SHA-256)",
+    )
 
     def to_options(self) -> ImportOptions:
         return ImportOptions(**self.validated_data)

@@ -10,9 +10,10 @@ and field, and nothing is written.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from apps.common.roles import Role
 from apps.interop import selectors
 from apps.interop.conf import IMPORT_KIND, job_dir, max_import_bytes, safe_file_name
 from apps.interop.mapping import ImportFailed, ImportPlan, plan_import, problems_of
-from apps.interop.sources import ImportSource, open_source
+from apps.interop.sources import DOCUMENT, ImportSource, open_source
 from apps.jobs.models import Job, JobStatus
 from apps.jobs.services import job_claim, job_create, job_finish, job_progress
 from labelqc.formats import (
@@ -58,26 +59,61 @@ class ImportOptions:
     source: str = Source.HUMAN
     annotator: str = ""
     reason: str = ""
+    allow_duplicate: bool = False
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> ImportOptions:
         return cls(**{k: params[k] for k in cls.__dataclass_fields__ if k in params})
 
 
+class DuplicateImport(Exception):
+    """The project already has an import of this very file (same SHA-256)."""
+
+    def __init__(self, earlier: Job) -> None:
+        self.earlier_id = earlier.pk
+        self.earlier_status = earlier.status
+        super().__init__(
+            f"this file (same SHA-256) was already imported into the project by import job "
+            f"{earlier.pk} ({earlier.status}); set allow_duplicate to import it again"
+        )
+
+
+def sha256_of(chunks: Iterable[bytes]) -> str:
+    """Hex SHA-256 of a file read in chunks: the import's fingerprint within its project."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _file_chunks(path: Path) -> Iterable[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            yield chunk
+
+
 def import_start(*, actor: Any, project_id: int, upload: Any, options: ImportOptions) -> Job:
-    """Store the upload under MEDIA_ROOT/jobs/<id>/ and queue its import (202 + job)."""
+    """Store the upload under MEDIA_ROOT/jobs/<id>/ and queue its import (202 + job).
+
+    Raises DuplicateImport when the project has an import of the same file (succeeded, or
+    still queued or running) unless ``options.allow_duplicate``.
+    """
     from apps.interop.tasks import import_file
 
     cap = max_import_bytes()
     if upload.size > cap:
         raise ServiceValidationError(f"{upload.size} bytes is over the {cap}-byte cap", "file")
     name = safe_file_name(upload.name)
+    digest = sha256_of(upload.chunks())
+    earlier = selectors.identical_import(project_id=project_id, sha256=digest)
+    if earlier is not None and not options.allow_duplicate:
+        raise DuplicateImport(earlier)
     with transaction.atomic():
         job = job_create(
             kind=IMPORT_KIND,
             project_id=project_id,
             actor=actor,
-            params={**asdict(options), "file_name": name},
+            params={**asdict(options), "file_name": name, "sha256": digest},
         )
         folder = job_dir(job.pk)
         folder.mkdir(parents=True, exist_ok=True)
@@ -101,13 +137,15 @@ def import_start(*, actor: Any, project_id: int, upload: Any, options: ImportOpt
 def import_local(
     *, actor: Any, project_id: int, path: Path, options: ImportOptions, progress: Progress | None
 ) -> Job:
-    """The management command's way: a job row for the record, run here and now."""
-    job = job_create(
-        kind=IMPORT_KIND,
-        project_id=project_id,
-        actor=actor,
-        params={**asdict(options), "file_name": path.name, "local_path": str(path.resolve())},
-    )
+    """The management command's way: a job row for the record, run here and now.
+
+    A file (not a folder) gets its SHA-256 recorded, so repeating an import fails the job
+    naming the earlier one unless ``options.allow_duplicate``.
+    """
+    params = {**asdict(options), "file_name": path.name, "local_path": str(path.resolve())}
+    if path.is_file():
+        params["sha256"] = sha256_of(_file_chunks(path))
+    job = job_create(kind=IMPORT_KIND, project_id=project_id, actor=actor, params=params)
     audit(
         actor=actor,
         project_id=project_id,
@@ -181,6 +219,7 @@ def import_dataset(
     """Read, map and write one file; raises ImportFailed (nothing written) on any problem."""
     project_id = job.project_id
     assert project_id is not None
+    _refuse_duplicate(job, name, options)
     items = selectors.item_frame(project_id=project_id)
     try:
         source = open_source(path, name=name, fmt=options.format, max_bytes=max_import_bytes())
@@ -197,6 +236,7 @@ def import_dataset(
     with transaction.atomic():
         if not Job.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).exists():
             return {}  # cancelled meanwhile: write nothing
+        _refuse_duplicate(job, name, options)  # an identical import finished meanwhile
         plan.create_classes_and_members(actor=job.created_by, project_id=project_id)
         created = _write(
             plan, job=job, project_id=project_id, reason=options.reason, progress=progress
@@ -212,6 +252,20 @@ def import_dataset(
         )
         job_finish(job.pk, result=result)
     return result
+
+
+def _refuse_duplicate(job: Job, name: str, options: ImportOptions) -> None:
+    """ImportFailed naming the earlier import of the same file, unless duplicates are allowed."""
+    digest = job.params.get("sha256")
+    if not digest or options.allow_duplicate:
+        return
+    assert job.project_id is not None
+    earlier = selectors.identical_import(project_id=job.project_id, sha256=digest, job_id=job.pk)
+    if earlier is not None:
+        message = str(DuplicateImport(earlier))
+        raise ImportFailed(
+            [{"file": name, "record": DOCUMENT, "field": "file", "message": message}]
+        )
 
 
 def _write(plan: ImportPlan, *, job: Job, project_id: int, reason: str, progress: Progress) -> int:

@@ -47,8 +47,15 @@ def test_import_command_matches_the_api(project, manager, run_import, sample, tm
     assert job.status == "succeeded" and job.created_by.username == "qa"
     by_command = list(Annotation.objects.values_list("geometry_type", "geometry", "source"))
     Annotation.objects.all().delete()
+    # The same file again: refused as a duplicate of the command's import unless allowed.
     _, api_job = run_import(
-        manager, project, path.read_bytes(), "val.json", format="coco", source="gold"
+        manager,
+        project,
+        path.read_bytes(),
+        "val.json",
+        format="coco",
+        source="gold",
+        allow_duplicate=True,
     )
     api_job.refresh_from_db()
     assert api_job.result["created"] == job.result["created"] == 2

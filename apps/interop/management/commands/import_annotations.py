@@ -31,6 +31,11 @@ class Command(BaseCommand):
         parser.add_argument("--annotator", default="", help="name credited with unattributed work")
         parser.add_argument("--user", default=None, help="username recorded as the actor")
         parser.add_argument("--reason", default="")
+        parser.add_argument(
+            "--allow-duplicate",
+            action="store_true",
+            help="import even if this project already imported the same file (same SHA-256)",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **opts: Any) -> None:
