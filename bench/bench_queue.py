@@ -6,6 +6,11 @@ items and N annotators (tokens), then runs N concurrent simulated annotators, ea
 Prints requests/s and p50/p95/p99 latency per endpoint. Targets (issue 4): >= 300 requests/s and
 p99 <= 250 ms with 50 annotators on a 2-core machine.
 
+It also prints the CPU time spent per request by the server (gunicorn workers), PostgreSQL and
+the load generator, read from /proc (Linux): on a shared machine the wall-clock figures depend on
+what else runs, while CPU per request does not, and 2 cores / (CPU per request) is the throughput
+the same code would reach on two dedicated cores.
+
     PYTHONPATH=src .venv/bin/python bench/bench_queue.py [--annotators 50] [--seconds 30] [--workers 4]
 """
 
@@ -27,6 +32,33 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 DB = "labelqc_bench"
 PG = "postgres://postgres@127.0.0.1:5432"
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int], children: bool = False) -> float:
+    """user + system CPU of the processes (and of their reaped children when asked)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+        if children:
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return total / TICKS
+
+
+def child_pids(parent: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout
+    return [int(pid) for pid in found.split()]
+
+
+def postgres_pids() -> list[int]:
+    found = subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True).stdout
+    return [int(pid) for pid in found.split()]
 
 
 def run(cmd: list[str], env: dict[str, str]) -> None:
@@ -53,18 +85,24 @@ for i in range({annotators}):
     tokens.append(Token.objects.create(user=user).key)
 print(json.dumps({{"project": project.pk, "class": project.classes.first().pk, "tokens": tokens}}))
 """
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
     data = json.loads(out.stdout.strip().splitlines()[-1])
     return data["project"], data["class"], data["tokens"]
 
 
-def request(connection: http.client.HTTPConnection, path: str, body: bytes, headers: dict) -> tuple[int, bytes]:
+def request(
+    connection: http.client.HTTPConnection, path: str, body: bytes, headers: dict
+) -> tuple[int, bytes]:
     connection.request("POST", path, body=body, headers=headers)
     response = connection.getresponse()
     return response.status, response.read()
 
 
-def annotator(port: int, token: str, project: int, label_class: int, stop: float, samples: dict, lock) -> None:
+def annotator(
+    port: int, token: str, project: int, label_class: int, stop: float, samples: dict, lock
+) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
     local: dict[str, list[float]] = {"next": [], "submit": [], "errors": []}
@@ -83,11 +121,17 @@ def annotator(port: int, token: str, project: int, label_class: int, stop: float
             local["errors"].append(status)
             continue
         assignment = json.loads(body)["id"]
-        shape = {"label_class": label_class, "geometry_type": "box", "geometry": {"x": 10, "y": 10, "w": 50, "h": 40}}
+        shape = {
+            "label_class": label_class,
+            "geometry_type": "box",
+            "geometry": {"x": 10, "y": 10, "w": 50, "h": 40},
+        }
         payload = json.dumps({"annotations": [shape], "client_seconds": 3.0}).encode()
         started = time.perf_counter()
         try:
-            status, _ = request(connection, f"/api/assignments/{assignment}/submit/", payload, headers)
+            status, _ = request(
+                connection, f"/api/assignments/{assignment}/submit/", payload, headers
+            )
         except (OSError, http.client.HTTPException) as exc:
             local["errors"].append(type(exc).__name__)
             connection.close()
@@ -101,7 +145,9 @@ def annotator(port: int, token: str, project: int, label_class: int, stop: float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--annotators", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=4)
@@ -113,9 +159,16 @@ def main() -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             args.port = probe.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": f"{PG}/{DB}", "LABELQC_ENV": "production", "SECRET_KEY": "bench",
-           "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "configs.settings",
-           "PYTHONPATH": str(ROOT / "src")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{PG}/{DB}",
+        "LABELQC_ENV": "production",
+        "SECRET_KEY": "bench",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "configs.settings",
+        "PYTHONPATH": str(ROOT / "src"),
+    }
     env.pop("REDIS_URL", None)
     static_root = ROOT / "var" / "bench-static"
     static_root.mkdir(parents=True, exist_ok=True)
@@ -125,9 +178,25 @@ def main() -> None:
     run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env)
     project, label_class, tokens = seed(env, args.annotators, args.items)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "configs.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-         "--workers", str(args.workers), "--preload", "--worker-class", "gthread", "--threads", str(args.threads),
-         "--log-level", "warning"], cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "configs.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--preload",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(args.threads),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         for _ in range(100):
@@ -140,30 +209,61 @@ def main() -> None:
                 time.sleep(0.2)
         samples: dict[str, list] = {"next": [], "submit": [], "errors": []}
         lock = threading.Lock()
+        workers = child_pids(server.pid)
+        pg = postgres_pids()
+        server_cpu, pg_cpu, client_cpu = (
+            cpu_seconds(workers),
+            cpu_seconds(pg, True),
+            time.process_time(),
+        )
         stop = time.monotonic() + args.seconds
         started = time.monotonic()
-        threads = [threading.Thread(target=annotator, args=(args.port, t, project, label_class, stop, samples, lock))
-                   for t in tokens]
+        threads = [
+            threading.Thread(
+                target=annotator, args=(args.port, t, project, label_class, stop, samples, lock)
+            )
+            for t in tokens
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
+        server_cpu = cpu_seconds(workers) - server_cpu
+        pg_cpu = cpu_seconds(postgres_pids(), True) - pg_cpu
+        client_cpu = time.process_time() - client_cpu
     finally:
         server.terminate()
         server.wait(timeout=30)
     total = len(samples["next"]) + len(samples["submit"])
-    print(f"annotators {args.annotators}, gunicorn workers {args.workers}, {elapsed:.1f} s, "
-          f"{total} requests, errors {len(samples['errors'])} {sorted(set(map(str, samples['errors'])))[:5]}")
+    print(
+        f"annotators {args.annotators}, gunicorn workers {args.workers}, {elapsed:.1f} s, "
+        f"{total} requests, errors {len(samples['errors'])} {sorted(set(map(str, samples['errors'])))[:5]}"
+    )
     print(f"throughput: {total / elapsed:.0f} requests/s (target >= 300)")
     for name in ("next", "submit"):
         values = np.array(samples[name]) * 1000
         if values.size:
             p50, p95, p99 = np.percentile(values, [50, 95, 99])
-            print(f"{name:>6}: n={values.size}  p50 {p50:.0f} ms  p95 {p95:.0f} ms  p99 {p99:.0f} ms (target p99 <= 250)")
+            print(
+                f"{name:>6}: n={values.size}  p50 {p50:.0f} ms  p95 {p95:.0f} ms  p99 {p99:.0f} ms (target p99 <= 250)"
+            )
     both = np.array(samples["next"] + samples["submit"]) * 1000
     if both.size:
         print(f"   all: p99 {np.percentile(both, 99):.0f} ms")
+    if total:
+        per = {"server": server_cpu, "PostgreSQL": pg_cpu, "load generator": client_cpu}
+        print(
+            "CPU per request: "
+            + ", ".join(f"{k} {v / total * 1000:.2f} ms" for k, v in per.items())
+        )
+        print(f"load average during the run: {os.getloadavg()[0]:.1f} (other work on the machine)")
+        everything = sum(per.values()) / total
+        print(
+            f"on 2 dedicated cores: {2 / everything:.0f} requests/s (server + PostgreSQL + load "
+            f"generator), {2 / ((server_cpu + pg_cpu) / total):.0f} requests/s with the load "
+            "generator elsewhere"
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,10 @@
 import os
 
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "configs.settings")
 application = get_wsgi_application()
+# Import every view module now rather than on each worker's first request: with gunicorn
+# --preload the workers then share it, and nobody's first request waits seconds for imports.
+get_resolver().check()

@@ -63,23 +63,38 @@ def _check_authorship(
 
 
 def validate_records(
-    *, project_id: int, records: Sequence[dict[str, Any]], role: str, member: Annotator | None
+    *,
+    project_id: int,
+    records: Sequence[dict[str, Any]],
+    role: str,
+    member: Annotator | None,
+    item_sizes: dict[int, tuple[int, int]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Check every record against the project; raise with every error, or return row kwargs."""
+    """Check every record against the project; raise with every error, or return row kwargs.
+
+    `item_sizes` are (width, height) of items the caller already holds and knows to be in the
+    project (the queue's assignment); other items are looked up.
+    """
     item_ids = {int(r["item"]) for r in records}
     class_ids = {int(r["label_class"]) for r in records}
-    items = dict(
-        (pk, (w, h))
-        for pk, w, h in Item.objects.filter(project_id=project_id, pk__in=item_ids).values_list(
-            "pk", "width", "height"
+    items = dict(item_sizes or {})
+    if item_ids - items.keys():
+        items.update(
+            (pk, (w, h))
+            for pk, w, h in Item.objects.filter(
+                project_id=project_id, pk__in=item_ids - items.keys()
+            ).values_list("pk", "width", "height")
         )
-    )
     classes = set(
         LabelClass.objects.filter(project_id=project_id, pk__in=class_ids).values_list(
             "pk", flat=True
         )
     )
-    authors = set(Annotator.objects.filter(project_id=project_id).values_list("pk", flat=True))
+    authors = (
+        set(Annotator.objects.filter(project_id=project_id).values_list("pk", flat=True))
+        if role in MANAGERS and any(r.get("author") is not None for r in records)
+        else set()
+    )
     errors: dict[str, list[str]] = {}
 
     def fail(index: int, field: str, message: str) -> None:
@@ -143,9 +158,12 @@ def annotations_bulk_create(
     role: str,
     member: Annotator | None,
     reason: str = "",
+    item_sizes: dict[int, tuple[int, int]] | None = None,
 ) -> list[Annotation]:
     """Create every record or none: validation runs over all of them before anything is written."""
-    rows = validate_records(project_id=project_id, records=records, role=role, member=member)
+    rows = validate_records(
+        project_id=project_id, records=records, role=role, member=member, item_sizes=item_sizes
+    )
     now = timezone.now()
     annotations = []
     for record, row in zip(records, rows, strict=True):
@@ -177,7 +195,8 @@ def annotations_bulk_create(
                 updated_at=now,
             )
         )
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction: an error here aborts the whole write anyway.
+    with transaction.atomic(savepoint=False):
         created = Annotation.objects.bulk_create(annotations, batch_size=2000)
         audit_many(
             actor=actor,

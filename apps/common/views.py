@@ -20,17 +20,16 @@ class RoleScopedApi(APIView):
     access: ClassVar[dict[str, frozenset[str]]] = {}
 
     def project_id_from_url(self) -> int | None:
-        """Default: the URL names the project. Detail views override to look the object up."""
-        project_id = self.kwargs.get("project_id")
-        if project_id is None:
-            return None
-        from apps.projects.models import Project
+        """Default: the URL names the project. Detail views override to look the object up.
 
-        get_object_or_404(Project.objects.only("id"), pk=project_id)
-        return int(project_id)
+        The project's existence is checked in `get_role`, only when no membership proves it.
+        """
+        project_id = self.kwargs.get("project_id")
+        return None if project_id is None else int(project_id)
 
     def get_role(self, request: Request) -> str | None:
         if not hasattr(self, "_role"):
+            from apps.projects.models import Project
             from apps.projects.selectors import membership_for
 
             self._project_id = self.project_id_from_url()
@@ -40,6 +39,8 @@ class RoleScopedApi(APIView):
                 if self._project_id is not None
                 else None
             )
+            if self._member is None and self._project_id is not None:
+                get_object_or_404(Project.objects.only("id"), pk=self._project_id)
             self._role = role_of(request.user, self._project_id, self._member)
         return self._role
 

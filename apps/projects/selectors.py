@@ -9,8 +9,9 @@ from apps.projects.models import Annotator, Cohort, LabelClass, Project
 
 def membership_for(*, user: Any, project_id: int) -> Annotator | None:
     return (
-        Annotator.objects.filter(project_id=project_id, user=user, is_active=True)
-        .only("id", "role", "project_id", "cohort_id")
+        # The project rides along: the views that need a membership nearly always need it too.
+        Annotator.objects.select_related("project")
+        .filter(project_id=project_id, user=user, is_active=True)
         .first()
     )
 

@@ -57,19 +57,18 @@ class QueueNextApi(RoleScopedApi):
 
 class AssignmentApiBase(RoleScopedApi):
     def project_id_from_url(self) -> int | None:
-        return get_object_or_404(
-            Assignment.objects.only("project_id"), pk=self.kwargs["assignment_id"]
-        ).project_id
+        # Loaded once: the role check needs its project, the view the assignment itself.
+        self._assignment = get_object_or_404(
+            Assignment.objects.select_related("item"), pk=self.kwargs["assignment_id"]
+        )
+        return self._assignment.project_id
 
     def own_assignment(self, request: Request) -> Assignment:
         member = self.member
-        assignment = (
-            Assignment.objects.select_related("item")
-            .filter(pk=self.kwargs["assignment_id"], annotator=member)
-            .first()
-        )
-        if assignment is None:
+        assignment = self._assignment
+        if member is None or assignment.annotator_id != member.pk:
             raise Http404
+        assignment.annotator = member
         return assignment
 
 

@@ -1,9 +1,9 @@
 """The annotator queue: assignment slots, leases, honeypots.
 
-Pulling is a claim on a slot row. On PostgreSQL candidates are read with
-`SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent pullers never wait on, or get, the same slot;
-on every database the claim itself is a conditional UPDATE (compare-and-set), which is what
-makes it safe on SQLite too.
+Pulling is a claim on a slot row. On PostgreSQL the claim is one statement,
+`UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id`, so concurrent
+pullers never wait on, or get, the same slot and a pull costs one round trip. On SQLite (one
+writer at a time) candidates are read and claimed with a conditional UPDATE (compare-and-set).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Case, Count, Exists, OuterRef, Q, When
 from django.utils import timezone
 
 from apps.items.models import Item
@@ -66,12 +66,15 @@ def _lease(project: Project, now) -> dict[str, Any]:
 
 def _current(member: Annotator, now) -> Assignment | None:
     """Work the annotator already holds: rework first, then an unexpired lease."""
-    mine = Assignment.objects.filter(annotator=member)
-    rework = mine.filter(status=AssignmentStatus.REWORK).order_by("id").first()
-    if rework is not None:
-        return rework
+    held = Q(status=AssignmentStatus.REWORK) | Q(
+        status=AssignmentStatus.LEASED, lease_expires_at__gt=now
+    )
+    rework_first = Case(When(status=AssignmentStatus.REWORK, then=0), default=1)
     return (
-        mine.filter(status=AssignmentStatus.LEASED, lease_expires_at__gt=now).order_by("id").first()
+        Assignment.objects.select_related("item")
+        .filter(held, annotator=member)
+        .order_by(rework_first, "id")
+        .first()
     )
 
 
@@ -91,9 +94,32 @@ def _gold_assignment(member: Annotator, project: Project, now) -> Assignment | N
     )
 
 
-def _claim_from(candidates, member: Annotator, available: Q, project: Project, now) -> Assignment | None:
+def _claim_one_statement(candidates, member: Annotator, project: Project, now) -> Assignment | None:
+    """PostgreSQL: lock the first unlocked candidate and lease it in the same statement."""
+    lease = _lease(project, now)
+    query = candidates.values("id")[:1].select_for_update(skip_locked=True, of=("self",)).query
+    pick, pick_params = query.get_compiler(connection=connection).as_sql()
+    table = connection.ops.quote_name(Assignment._meta.db_table)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET annotator_id = %s, status = %s, leased_at = %s,"
+                f" lease_expires_at = %s WHERE id = ({pick}) RETURNING id",
+                [member.pk, lease["status"], now, lease["lease_expires_at"], *pick_params],
+            )
+            row = cursor.fetchone()
+    except IntegrityError:  # the same annotator pulling twice at once: one claim wins
+        return None
+    if row is None:
+        return None
+    return Assignment.objects.select_related("item").get(pk=row[0])
+
+
+def _claim_from(
+    candidates, member: Annotator, available: Q, project: Project, now
+) -> Assignment | None:
     if connection.vendor == "postgresql":
-        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+        return _claim_one_statement(candidates, member, project, now)
     for candidate in candidates[:CANDIDATES_PER_TRY]:
         # Another slot of the same item may have been claimed by this annotator meanwhile.
         if Assignment.objects.filter(annotator=member, item_id=candidate.item_id).exists():
@@ -112,14 +138,16 @@ def _claim_from(candidates, member: Annotator, available: Q, project: Project, n
 
 def _claim_slot(member: Annotator, project: Project, now) -> Assignment | None:
     """Open slots first (highest priority, oldest), then slots whose lease expired."""
-    mine = Assignment.objects.filter(annotator=member).values("item_id")
+    # Per-candidate index probes (item, annotator) rather than a set of the annotator's history.
+    seen = Assignment.objects.filter(annotator=member, item_id=OuterRef("item_id"))
+    held_back = Item.objects.filter(NOT_SERVABLE, pk=OuterRef("item_id"))
     open_slots = Q(status=AssignmentStatus.OPEN)
     expired = Q(status=AssignmentStatus.LEASED, lease_expires_at__lte=now)
     for available in (open_slots, expired):
         candidates = (
             Assignment.objects.filter(available, project_id=project.pk, is_gold=False)
-            .exclude(item_id__in=mine)
-            .exclude(item_id__in=Item.objects.filter(NOT_SERVABLE).values("pk"))
+            .exclude(Exists(seen))
+            .exclude(Exists(held_back))
             .order_by("-priority", "id")
             .only("id", "item_id")
         )
@@ -138,11 +166,19 @@ def set_item_priorities(*, priorities: dict[int, int]) -> None:
 
 
 def gold_record(member: Annotator) -> tuple[int, float | None, int]:
-    """(items served, mean gold accuracy, honeypots scored) for the annotator."""
-    served = Assignment.objects.filter(annotator=member).count()
-    scored = Assignment.objects.filter(annotator=member, is_gold=True, gold_accuracy__isnull=False)
-    stats = scored.aggregate(mean=Avg("gold_accuracy"), n=Count("id"))
-    return served, stats["mean"], stats["n"]
+    """(items served, mean gold accuracy, honeypots scored) for the annotator, in one query."""
+    scored = Q(is_gold=True, gold_accuracy__isnull=False)
+    stats = Assignment.objects.filter(annotator=member).aggregate(
+        served=Count("id"),
+        mean=Avg("gold_accuracy", filter=scored),
+        n=Count("id", filter=scored),
+    )
+    return stats["served"], stats["mean"], stats["n"]
+
+
+def _may_serve_gold(policy: HoneypotPolicy) -> bool:
+    # A zero rate stays zero under adaptation, so without initial gold no record is needed.
+    return policy.initial_count > 0 or policy.rate > 0
 
 
 def pull_next(*, member: Annotator, draw: float | None = None) -> Assignment | None:
@@ -151,21 +187,24 @@ def pull_next(*, member: Annotator, draw: float | None = None) -> Assignment | N
     Slots are materialised lazily: when nothing is claimable, items that lack their k slots get
     them and the pull is tried once more.
     """
-    project = Project.objects.get(pk=member.project_id)
+    project = member.project
+    policy = honeypot_policy(project)
     for attempt in range(2):
         now = timezone.now()
         with transaction.atomic():
             current = _current(member, now)
             if current is not None:
                 return current
-            served, accuracy, n_scored = gold_record(member)
-            wants_gold = serve_gold(
-                honeypot_policy(project),
-                n_served=served,
-                accuracy=accuracy,
-                n_scored=n_scored,
-                draw=random.random() if draw is None else draw,
-            )
+            wants_gold = False
+            if _may_serve_gold(policy):
+                served, accuracy, n_scored = gold_record(member)
+                wants_gold = serve_gold(
+                    policy,
+                    n_served=served,
+                    accuracy=accuracy,
+                    n_scored=n_scored,
+                    draw=random.random() if draw is None else draw,
+                )
             assignment = _gold_assignment(member, project, now) if wants_gold else None
             assignment = assignment or _claim_slot(member, project, now)
             if assignment is not None:

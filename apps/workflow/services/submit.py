@@ -134,9 +134,14 @@ def submit_assignment(
     client_seconds: float | None,
     reason: str = "",
 ) -> tuple[Assignment, list[Annotation]]:
-    project = Project.objects.get(pk=member.project_id)
+    project = member.project
     with transaction.atomic():
-        assignment = Assignment.objects.select_for_update().filter(pk=assignment_id).first()
+        assignment = (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("item")
+            .filter(pk=assignment_id)
+            .first()
+        )
         if assignment is None or assignment.annotator_id != member.pk:
             raise AssignmentConflict("this assignment is not leased to you", "missing")
         if assignment.status not in (AssignmentStatus.LEASED, AssignmentStatus.REWORK):
@@ -172,6 +177,7 @@ def submit_assignment(
                 role=Role.ANNOTATOR,
                 member=member,
                 reason=reason,
+                item_sizes={assignment.item_id: (assignment.item.width, assignment.item.height)},
             )
             if records
             else []
@@ -184,7 +190,15 @@ def submit_assignment(
         assignment.server_seconds = (now - started).total_seconds()
         if assignment.is_gold:
             assignment.gold_accuracy = score_honeypot(assignment, created)
-        assignment.save()
+        assignment.save(
+            update_fields=[
+                "status",
+                "submitted_at",
+                "client_seconds",
+                "server_seconds",
+                "gold_accuracy",
+            ]
+        )
         record_correction_effort(assignment, project, created)
         if not assignment.is_gold and goes_to_review(assignment, project):
             review = Review.objects.create(
