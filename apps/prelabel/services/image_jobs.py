@@ -1,17 +1,26 @@
-"""Image pre-labeling jobs: start (rows per item), then run item by item with claim-a-row.
+"""Image pre-labeling jobs: start (rows per item), then run in batches with claim-a-row.
 
 A job owns one `PrelabelItem` row per selected item. The run claims the job (apps.jobs), then
 each row (pending -> running by a conditional UPDATE), so a redelivered message or a re-run
 never pre-labels an item twice; a row's annotations and its "done" status are written in one
 transaction. Pre-labels from the same model for the same prompt box are never written twice,
 even by a later job. One unreadable image fails its row only; a storage error (OSError) puts
-the row and the job back to pending and propagates, so the task retries.
+the row (and the rows of its batch not yet written) and the job back to pending and propagates,
+so the task retries.
+
+Claimed rows are predicted in batches: up to the backend's `batch_size` items go to one
+`predict_many` call (SAM 2: several images per `set_image_batch` on the GPU; the size is
+`sam2.batch_size` in configs/sam2.yaml, by default 8 on CUDA and 1 on CPU). A backend without
+`predict_many` (GrabCut), or a batch size of 1, predicts item by item with `predict`. When a
+batch call fails, its items are predicted one by one, so a bad item still fails only its row.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -29,7 +38,7 @@ from apps.prelabel.models import PrelabelItem, PrelabelItemStatus
 from apps.prelabel.services.jobstate import release_job, set_backend
 from apps.prelabel.services.records import mask_record, uncertainty_attributes, write_prelabels
 from apps.projects.models import LabelClass
-from labelqc.prelabel import PrelabelError, PrelabelResult, aggregate_item
+from labelqc.prelabel import PrelabelError, PrelabelResult, aggregate_item, image_sha256
 
 AUTOMATIC = "none"
 MAX_LISTED = 100
@@ -112,6 +121,24 @@ def prelabel_job_start(
     return job
 
 
+@dataclass
+class _Prepared:
+    """A claimed row whose image is loaded and whose prompt boxes are known."""
+
+    row_id: int
+    item_id: int
+    sha256: str
+    rgb: np.ndarray
+    entries: list
+
+
+def batch_size_of(backend: Any) -> int:
+    """Items per prediction call: the backend's `batch_size` when it has `predict_many`, else 1."""
+    if not callable(getattr(backend, "predict_many", None)):
+        return 1
+    return max(1, int(getattr(backend, "batch_size", None) or 1))
+
+
 def prelabel_job_run(job_id: int) -> None:
     job = job_claim(job_id)
     if job is None:
@@ -125,20 +152,34 @@ def prelabel_job_run(job_id: int) -> None:
         .order_by("id")
         .values_list("pk", "item_id")
     )
+    batch: list[_Prepared] = []
+    size: int | None = None
     try:
         for row_id, item_id in rows:
             if job_is_cancelled(job_id):
+                _release_rows([p.row_id for p in batch])
                 return
             if not PrelabelItem.objects.filter(pk=row_id, status=PrelabelItemStatus.PENDING).update(
                 status=PrelabelItemStatus.RUNNING
             ):
                 continue
             try:
-                _process_item(job, row_id, item_id)
+                prepared = _prepare_item(job, row_id, item_id)
             except StorageError:
-                PrelabelItem.objects.filter(pk=row_id).update(status=PrelabelItemStatus.PENDING)
+                _release_rows([*(p.row_id for p in batch), row_id])
                 raise
-            _progress(job_id)
+            if prepared is None:
+                _progress(job_id)  # skipped or failed without a prediction
+                continue
+            batch.append(prepared)
+            if size is None:
+                with using("image") as backend:
+                    size = batch_size_of(backend)
+            if len(batch) >= size:
+                _predict_batch(job, batch)
+                batch = []
+        if batch:
+            _predict_batch(job, batch)
     except BackendConfigError as error:
         PrelabelItem.objects.filter(job_id=job_id, status=PrelabelItemStatus.RUNNING).update(
             status=PrelabelItemStatus.PENDING
@@ -151,13 +192,22 @@ def prelabel_job_run(job_id: int) -> None:
     _finish(job_id)
 
 
+def _release_rows(row_ids: list[int]) -> None:
+    """Claimed rows not yet written go back to pending (a retry or a later run takes them)."""
+    if row_ids:
+        PrelabelItem.objects.filter(pk__in=row_ids, status=PrelabelItemStatus.RUNNING).update(
+            status=PrelabelItemStatus.PENDING
+        )
+
+
 def _close_row(row_id: int, status: str, detail: str = "", **values: Any) -> None:
     PrelabelItem.objects.filter(pk=row_id).update(
         status=status, detail=detail[:2000], finished_at=timezone.now(), **values
     )
 
 
-def _process_item(job: Job, row_id: int, item_id: int) -> None:
+def _prepare_item(job: Job, row_id: int, item_id: int) -> _Prepared | None:
+    """Prompts and pixels of a claimed row; None when the row was closed (skipped / failed)."""
     params = job.params
     item = Item.objects.get(pk=item_id)
     entries: list = []
@@ -172,28 +222,89 @@ def _process_item(job: Job, row_id: int, item_id: int) -> None:
         if configured_backend_name() == GRABCUT:
             reason += " (GrabCut has no automatic mode)"
         _close_row(row_id, PrelabelItemStatus.SKIPPED, reason)
-        return
+        return None
     try:
         rgb = load_item_rgb(item)
     except ItemImageError as error:
         _close_row(row_id, PrelabelItemStatus.FAILED, str(error))
-        return
+        return None
+    return _Prepared(row_id, item_id, item.sha256 or "", rgb, entries)
+
+
+def _predict_batch(job: Job, batch: list[_Prepared]) -> None:
+    """Predict the batch's rows under the backend lock, then write each row's pre-labels.
+
+    An OSError (storage, the embedding cache's disk) puts the rows not yet written back to
+    pending before it propagates.
+    """
+    try:
+        _predict_and_store(job, batch)
+    except OSError:
+        _release_rows([p.row_id for p in batch])
+        raise
+
+
+def _predict_and_store(job: Job, batch: list[_Prepared]) -> None:
+    outcomes: list[tuple[_Prepared, list, list[PrelabelResult]]] = []
     with using("image") as backend:
         set_backend(job.pk, backend.name)
-        done_keys = selectors.existing_prelabel_keys(item_id=item_id, model_id=backend.model_id)
-        todo = [(key, prompt) for key, prompt in entries if key not in done_keys]
         describe = {"backend": backend.name, "model_id": backend.model_id}
-        if (entries and not todo) or (not entries and "auto" in done_keys):
-            _close_row(
-                row_id, PrelabelItemStatus.DONE, "already pre-labeled by this model", **describe
+        work: list[tuple[_Prepared, list]] = []
+        for prepared in batch:
+            done_keys = selectors.existing_prelabel_keys(
+                item_id=prepared.item_id, model_id=backend.model_id
             )
-            return
+            todo = [(key, prompt) for key, prompt in prepared.entries if key not in done_keys]
+            if (prepared.entries and not todo) or (not prepared.entries and "auto" in done_keys):
+                _close_row(
+                    prepared.row_id,
+                    PrelabelItemStatus.DONE,
+                    "already pre-labeled by this model",
+                    **describe,
+                )
+                continue
+            work.append((prepared, todo))
+        results = _predict(backend, work)
+        for (prepared, todo), result in zip(work, results, strict=True):
+            if isinstance(result, Exception):
+                _close_row(
+                    prepared.row_id,
+                    PrelabelItemStatus.FAILED,
+                    f"prediction failed: {result}",
+                    **describe,
+                )
+            else:
+                outcomes.append((prepared, todo, result))
+    for prepared, todo, result in outcomes:
+        _store_results(job, prepared.row_id, prepared.item_id, todo, result, describe)
+    for _ in batch:
+        _progress(job.pk)
+
+
+_PREDICTION_ERRORS = (PrelabelError, ValueError, RuntimeError)
+
+
+def _predict(backend: Any, work: list[tuple[_Prepared, list]]) -> list[Any]:
+    """One result list (or the exception that item raised) per work entry, in order."""
+    prompts = [[prompt for _, prompt in todo] for _, todo in work]
+    if len(work) > 1 and batch_size_of(backend) > 1:
         try:
-            results = backend.predict(rgb, [p for _, p in todo], image_sha256=item.sha256 or None)
-        except (PrelabelError, ValueError, RuntimeError) as error:
-            _close_row(row_id, PrelabelItemStatus.FAILED, f"prediction failed: {error}", **describe)
-            return
-    _store_results(job, row_id, item_id, todo, results, describe)
+            return backend.predict_many(
+                [p.rgb for p, _ in work],
+                prompts,
+                image_sha256s=[p.sha256 or image_sha256(p.rgb) for p, _ in work],
+            )
+        except _PREDICTION_ERRORS:
+            pass  # predict one by one below: only the bad item fails its row
+    outputs: list[Any] = []
+    for (prepared, _), item_prompts in zip(work, prompts, strict=True):
+        try:
+            outputs.append(
+                backend.predict(prepared.rgb, item_prompts, image_sha256=prepared.sha256 or None)
+            )
+        except _PREDICTION_ERRORS as error:
+            outputs.append(error)
+    return outputs
 
 
 def _store_results(
