@@ -54,5 +54,6 @@ def consensus(job_id: int) -> None:
     result = write_consensus(actor=job.created_by, project_id=job.project_id, **job.params)
     job_finish(job_id, result=result)
 
+
 # Tasks defined beside their service are imported here so a worker's autodiscovery finds them.
 from apps.analytics.flags import fault_flags  # noqa: E402, F401

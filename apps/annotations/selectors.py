@@ -49,7 +49,10 @@ def annotation_in_scope(
         annotation.author_id != getattr(member, "pk", None) or annotation.source == Source.GOLD
     ):
         return None
-    if role == Role.REVIEWER and blind_inspection_items().filter(item_id=annotation.item_id).exists():
+    if (
+        role == Role.REVIEWER
+        and blind_inspection_items().filter(item_id=annotation.item_id).exists()
+    ):
         return None
     return annotation
 

@@ -16,7 +16,8 @@ from apps.audit.services import audit, audit_many, snapshot
 from apps.common.exceptions import ServiceValidationError, VersionConflict
 from apps.common.roles import MANAGERS, Role
 from apps.items.models import Item
-from apps.projects.models import Annotator, LabelClass
+from apps.projects.models import Annotator
+from apps.projects.selectors import project_class_ids
 from labelqc.validation import box_errors, parse_box, shape_errors_and_extent
 
 AUDIT_FIELDS = (
@@ -76,7 +77,6 @@ def validate_records(
     project (the queue's assignment); other items are looked up.
     """
     item_ids = {int(r["item"]) for r in records}
-    class_ids = {int(r["label_class"]) for r in records}
     items = dict(item_sizes or {})
     if item_ids - items.keys():
         items.update(
@@ -85,11 +85,7 @@ def validate_records(
                 project_id=project_id, pk__in=item_ids - items.keys()
             ).values_list("pk", "width", "height")
         )
-    classes = set(
-        LabelClass.objects.filter(project_id=project_id, pk__in=class_ids).values_list(
-            "pk", flat=True
-        )
-    )
+    classes = project_class_ids(project_id=project_id)
     authors = (
         set(Annotator.objects.filter(project_id=project_id).values_list("pk", flat=True))
         if role in MANAGERS and any(r.get("author") is not None for r in records)

@@ -1,19 +1,37 @@
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
+from apps.common.rows import ModelColumns, fetch_one, table
 from apps.projects.models import Annotator, Cohort, LabelClass, Project
+
+MEMBER = ModelColumns(Annotator, "m")
+PROJECT = ModelColumns(Project, "p")
+
+
+@cache
+def _membership_sql() -> str:
+    return (
+        f"SELECT {MEMBER.sql}, {PROJECT.sql} FROM {table(Annotator)} m"
+        f" JOIN {table(Project)} p ON p.id = m.project_id"
+        " WHERE m.project_id = %s AND m.user_id = %s AND m.is_active"
+    )
 
 
 def membership_for(*, user: Any, project_id: int) -> Annotator | None:
-    return (
-        # The project rides along: the views that need a membership nearly always need it too.
-        Annotator.objects.select_related("project")
-        .filter(project_id=project_id, user=user, is_active=True)
-        .first()
-    )
+    """The user's active membership, with its project (every project-scoped request asks)."""
+    if not user.is_authenticated:
+        return None
+    found = fetch_one(_membership_sql(), [project_id, user.pk], MEMBER, PROJECT)
+    if found is None:
+        return None
+    member, project = found
+    member.project = project
+    return member
 
 
 def projects_visible_to(*, user: Any) -> QuerySet[Project]:
@@ -24,6 +42,13 @@ def projects_visible_to(*, user: Any) -> QuerySet[Project]:
 
 def classes_of(*, project_id: int) -> QuerySet[LabelClass]:
     return LabelClass.objects.filter(project_id=project_id).select_related("project")
+
+
+def project_class_ids(*, project_id: int) -> set[int]:
+    """Ids of the project's classes (every annotation write validates against them)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {table(LabelClass)} WHERE project_id = %s", [project_id])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def class_thresholds(*, project_id: int) -> dict[int, float]:

@@ -193,7 +193,9 @@ def project_delete(*, actor: Any, project: Project) -> None:
     from apps.annotations.models import Annotation
     from apps.workflow.models import Assignment
 
-    audit(actor=actor, project=None, action="project.delete", entity=project, before=snapshot(project))
+    audit(
+        actor=actor, project=None, action="project.delete", entity=project, before=snapshot(project)
+    )
     Annotation.objects.filter(project=project).delete()
     Assignment.objects.filter(project=project).delete()
     project.delete()

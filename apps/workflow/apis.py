@@ -9,7 +9,6 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.annotations.models import Annotation, Source
 from apps.common.roles import LABELERS, MANAGERS, STAFF_ROLES
 from apps.common.views import RoleScopedApi
 from apps.workflow import selectors
@@ -25,14 +24,19 @@ from apps.workflow.serializers import (
     RuleUpdateInput,
     SubmitInput,
 )
-from apps.workflow.services import escalation, queue, review, submit
+from apps.workflow.services import claim_pg, escalation, queue, review, submit
 
 REVIEWERS = STAFF_ROLES
 
 
 def assignment_payload(assignment: Assignment) -> dict:
-    prelabels = Annotation.objects.filter(item_id=assignment.item_id, source=Source.PRELABEL)
-    last = assignment.reviews.filter(status="rejected").order_by("-id").first()
+    prelabels = selectors.prelabels_of(assignment.item_id, selectors.PRELABEL_PAYLOAD)
+    # Only work sent back has a rejection to explain.
+    last = (
+        assignment.reviews.filter(status="rejected").order_by("-id").first()
+        if assignment.rework_cycles
+        else None
+    )
     context = {"prelabels": prelabels, "rework_reason": last.reason if last else None}
     return AssignmentOutput(assignment, context=context).data
 
@@ -58,10 +62,11 @@ class QueueNextApi(RoleScopedApi):
 class AssignmentApiBase(RoleScopedApi):
     def project_id_from_url(self) -> int | None:
         # Loaded once: the role check needs its project, the view the assignment itself.
-        self._assignment = get_object_or_404(
-            Assignment.objects.select_related("item"), pk=self.kwargs["assignment_id"]
-        )
-        return self._assignment.project_id
+        assignment = claim_pg.with_item(self.kwargs["assignment_id"])
+        if assignment is None:
+            raise Http404
+        self._assignment = assignment
+        return assignment.project_id
 
     def own_assignment(self, request: Request) -> Assignment:
         member = self.member
@@ -91,6 +96,7 @@ class AssignmentSubmitApi(AssignmentApiBase):
             records=records,
             client_seconds=payload.validated_data.get("client_seconds"),
             reason=payload.validated_data["reason"],
+            assignment=assignment,
         )
         return Response(
             {"assignment": done.pk, "status": done.status, "annotations": [a.pk for a in created]},

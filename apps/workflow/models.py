@@ -61,7 +61,9 @@ class Assignment(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "status"], name="assign_queue"),
-            models.Index(fields=["project", "status", "is_gold", "-priority", "id"], name="assign_pull_order"),
+            models.Index(
+                fields=["project", "status", "is_gold", "-priority", "id"], name="assign_pull_order"
+            ),
         ]
 
 

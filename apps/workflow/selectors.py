@@ -9,10 +9,32 @@ from django.utils import timezone
 
 from apps.annotations.models import Annotation, Source
 from apps.annotations.serializers import AnnotationOutput
+from apps.common.rows import ModelColumns, fetch_all, table
 from apps.items.models import Item
 from apps.projects.models import Annotator
 from apps.workflow.models import Assignment, AssignmentStatus, CorrectionEffort, Review
 from apps.workflow.serializers import ReviewOutput
+
+# What the queue payload shows of a pre-label, and what correction effort compares.
+PRELABEL_PAYLOAD = ModelColumns(
+    Annotation,
+    "x",
+    ("id", "label_class", "geometry_type", "geometry", "score", "model_id", "attributes"),
+)
+PRELABEL_SHAPE = ModelColumns(
+    Annotation,
+    "x",
+    ("id", "item", "label_class", "geometry_type", "geometry", "x", "y", "w", "h"),
+)
+
+
+def prelabels_of(item_id: int, columns: ModelColumns) -> list[Annotation]:
+    """The item's pre-labels, oldest first (a plain SELECT: both the pull and submit ask)."""
+    sql = (
+        f"SELECT {columns.sql} FROM {table(Annotation)} x"
+        " WHERE x.item_id = %s AND x.source = %s ORDER BY x.id"
+    )
+    return [row[0] for row in fetch_all(sql, [item_id, Source.PRELABEL.value], columns)]
 
 
 def annotator_own_stats(*, member: Annotator) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from apps.annotations.models import Annotation, Source
 from apps.audit.services import audit, snapshot
 from apps.common.exceptions import ServiceValidationError
+from apps.common.rows import ModelColumns, fetch_all, quote, table
 from apps.items.models import Item
 from apps.workflow.models import Assignment, EscalationRule, Review, ReviewStatus
 from apps.workflow.services.queue import set_item_priorities
@@ -153,10 +154,16 @@ def item_facts(item_ids: list[int], authors: dict[int, int | None] | None = None
     return pd.DataFrame(rows)
 
 
+RULE = ModelColumns(EscalationRule, "r")
+
+
 def _enabled_rules(project_id: int) -> list[EscalationRule]:
-    return list(
-        EscalationRule.objects.filter(project_id=project_id, enabled=True).order_by("order", "id")
+    # Read on every submit that goes to review: one plain SELECT, no ORM compile.
+    sql = (
+        f"SELECT {RULE.sql} FROM {table(EscalationRule)} r"
+        f" WHERE r.project_id = %s AND r.enabled ORDER BY r.{quote('order')}, r.id"
     )
+    return [row[0] for row in fetch_all(sql, [project_id], RULE)]
 
 
 def apply_rules_on_submit(review: Review) -> None:

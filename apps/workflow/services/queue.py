@@ -1,7 +1,7 @@
 """The annotator queue: assignment slots, leases, honeypots.
 
-Pulling is a claim on a slot row. On PostgreSQL the claim is one statement,
-`UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id`, so concurrent
+Pulling is a claim on a slot row. On PostgreSQL the claim is one statement (see claim_pg):
+`UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING`, so concurrent
 pullers never wait on, or get, the same slot and a pull costs one round trip. On SQLite (one
 writer at a time) candidates are read and claimed with a conditional UPDATE (compare-and-set).
 """
@@ -19,12 +19,14 @@ from django.utils import timezone
 from apps.items.models import Item
 from apps.projects.models import Annotator, Project
 from apps.workflow.models import Assignment, AssignmentStatus
+from apps.workflow.services import claim_pg
 from labelqc.honeypot import HoneypotPolicy, serve_gold
 
 CANDIDATES_PER_TRY = 8
+PULL_ATTEMPTS = 3
 # Items an intake batch holds back (screening flags, drops) or has not released yet.
 NOT_SERVABLE = Q(batch_membership__held=True) | Q(
-    batch_membership__batch__status__in=("draft", "screening")
+    batch_membership__batch__status__in=claim_pg.UNRELEASED_BATCH_STATUSES
 )
 
 
@@ -66,6 +68,8 @@ def _lease(project: Project, now) -> dict[str, Any]:
 
 def _current(member: Annotator, now) -> Assignment | None:
     """Work the annotator already holds: rework first, then an unexpired lease."""
+    if connection.vendor == "postgresql":
+        return claim_pg.held(member.pk, now)
     held = Q(status=AssignmentStatus.REWORK) | Q(
         status=AssignmentStatus.LEASED, lease_expires_at__gt=now
     )
@@ -94,32 +98,9 @@ def _gold_assignment(member: Annotator, project: Project, now) -> Assignment | N
     )
 
 
-def _claim_one_statement(candidates, member: Annotator, project: Project, now) -> Assignment | None:
-    """PostgreSQL: lock the first unlocked candidate and lease it in the same statement."""
-    lease = _lease(project, now)
-    query = candidates.values("id")[:1].select_for_update(skip_locked=True, of=("self",)).query
-    pick, pick_params = query.get_compiler(connection=connection).as_sql()
-    table = connection.ops.quote_name(Assignment._meta.db_table)
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET annotator_id = %s, status = %s, leased_at = %s,"
-                f" lease_expires_at = %s WHERE id = ({pick}) RETURNING id",
-                [member.pk, lease["status"], now, lease["lease_expires_at"], *pick_params],
-            )
-            row = cursor.fetchone()
-    except IntegrityError:  # the same annotator pulling twice at once: one claim wins
-        return None
-    if row is None:
-        return None
-    return Assignment.objects.select_related("item").get(pk=row[0])
-
-
 def _claim_from(
     candidates, member: Annotator, available: Q, project: Project, now
 ) -> Assignment | None:
-    if connection.vendor == "postgresql":
-        return _claim_one_statement(candidates, member, project, now)
     for candidate in candidates[:CANDIDATES_PER_TRY]:
         # Another slot of the same item may have been claimed by this annotator meanwhile.
         if Assignment.objects.filter(annotator=member, item_id=candidate.item_id).exists():
@@ -138,6 +119,19 @@ def _claim_from(
 
 def _claim_slot(member: Annotator, project: Project, now) -> Assignment | None:
     """Open slots first (highest priority, oldest), then slots whose lease expired."""
+    if connection.vendor == "postgresql":
+        expires = _lease(project, now)["lease_expires_at"]
+        for expired in (False, True):
+            claimed = claim_pg.claim(
+                project_id=project.pk,
+                member_id=member.pk,
+                now=now,
+                expires=expires,
+                expired=expired,
+            )
+            if claimed is not None:
+                return claimed
+        return None
     # Per-candidate index probes (item, annotator) rather than a set of the annotator's history.
     seen = Assignment.objects.filter(annotator=member, item_id=OuterRef("item_id"))
     held_back = Item.objects.filter(NOT_SERVABLE, pk=OuterRef("item_id"))
@@ -181,6 +175,28 @@ def _may_serve_gold(policy: HoneypotPolicy) -> bool:
     return policy.initial_count > 0 or policy.rate > 0
 
 
+def _pull_once(
+    member: Annotator, project: Project, policy: HoneypotPolicy, draw: float | None
+) -> Assignment | None:
+    now = timezone.now()
+    with transaction.atomic():
+        current = _current(member, now)
+        if current is not None:
+            return current
+        wants_gold = False
+        if _may_serve_gold(policy):
+            served, accuracy, n_scored = gold_record(member)
+            wants_gold = serve_gold(
+                policy,
+                n_served=served,
+                accuracy=accuracy,
+                n_scored=n_scored,
+                draw=random.random() if draw is None else draw,
+            )
+        assignment = _gold_assignment(member, project, now) if wants_gold else None
+        return assignment or _claim_slot(member, project, now)
+
+
 def pull_next(*, member: Annotator, draw: float | None = None) -> Assignment | None:
     """The annotator's next assignment, leased to them; None when the queue is empty.
 
@@ -189,29 +205,20 @@ def pull_next(*, member: Annotator, draw: float | None = None) -> Assignment | N
     """
     project = member.project
     policy = honeypot_policy(project)
-    for attempt in range(2):
-        now = timezone.now()
-        with transaction.atomic():
-            current = _current(member, now)
-            if current is not None:
-                return current
-            wants_gold = False
-            if _may_serve_gold(policy):
-                served, accuracy, n_scored = gold_record(member)
-                wants_gold = serve_gold(
-                    policy,
-                    n_served=served,
-                    accuracy=accuracy,
-                    n_scored=n_scored,
-                    draw=random.random() if draw is None else draw,
-                )
-            assignment = _gold_assignment(member, project, now) if wants_gold else None
-            assignment = assignment or _claim_slot(member, project, now)
-            if assignment is not None:
-                return assignment
-        if attempt == 0 and not ensure_slots(project_id=project.pk):
+    refilled = False
+    for _ in range(PULL_ATTEMPTS):
+        try:
+            assignment = _pull_once(member, project, policy, draw)
+        except IntegrityError:
+            # The same annotator pulling twice at once (two tabs): the other pull leased a slot
+            # of the same item first; its lease is what the next try returns.
+            continue
+        if assignment is not None:
+            return assignment
+        if refilled or not ensure_slots(project_id=project.pk):
             return None
-    return None
+        refilled = True
+    return _current(member, timezone.now())
 
 
 def release(*, member: Annotator, assignment: Assignment) -> bool:

@@ -7,13 +7,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.annotations.models import Annotation, Source
 from apps.annotations.services import annotation_delete, annotations_bulk_create
 from apps.common.exceptions import ServiceValidationError, VersionConflict
 from apps.common.roles import Role
+from apps.common.rows import quote, table
 from apps.projects.models import Annotator, Project
 from apps.projects.selectors import class_thresholds
 from apps.workflow.models import (
@@ -23,6 +24,7 @@ from apps.workflow.models import (
     CorrectionEffort,
     Review,
 )
+from apps.workflow.selectors import PRELABEL_SHAPE, prelabels_of
 from labelqc.effort import EffortThresholds, correction_effort
 from labelqc.geometry import box_iou, mask_iou
 from labelqc.quality import score_against_gold
@@ -52,11 +54,9 @@ def _shape_iou(a: list[Annotation], b: list[Annotation]) -> np.ndarray:
 def record_correction_effort(
     assignment: Assignment, project: Project, final: list[Annotation]
 ) -> int:
-    prelabels = list(
-        Annotation.objects.filter(item_id=assignment.item_id, source=Source.PRELABEL).exclude(
-            geometry_type="tag"
-        )
-    )
+    prelabels = [
+        p for p in prelabels_of(assignment.item_id, PRELABEL_SHAPE) if p.geometry_type != "tag"
+    ]
     if not prelabels:
         return 0
     shapes = [a for a in final if a.geometry_type != "tag"]
@@ -125,6 +125,31 @@ def goes_to_review(assignment: Assignment, project: Project) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < project.review_share
 
 
+def _claim_submission(assignment: Assignment, member: Annotator, **changes: Any) -> None:
+    """Mark the assignment submitted only if it is still as read: one of two racing submits wins.
+
+    The conditional UPDATE is the lock: a concurrent submit waits on the row, then finds the
+    status changed and gets a 409; a retried request does too, so nothing is stored twice.
+    """
+    columns = ", ".join(f"{quote(name)} = %s" for name in changes)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table(Assignment)} SET {columns}"
+            " WHERE id = %s AND annotator_id = %s AND status = %s",
+            [*changes.values(), assignment.pk, member.pk, assignment.status],
+        )
+        claimed = cursor.rowcount
+    if not claimed:
+        status = (
+            Assignment.objects.filter(pk=assignment.pk, annotator_id=member.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status is None:
+            raise AssignmentConflict("this assignment is not leased to you", "missing")
+        raise AssignmentConflict(f"this assignment is already {status}", status)
+
+
 def submit_assignment(
     *,
     actor: Any,
@@ -133,30 +158,44 @@ def submit_assignment(
     records: list[dict[str, Any]],
     client_seconds: float | None,
     reason: str = "",
+    assignment: Assignment | None = None,
 ) -> tuple[Assignment, list[Annotation]]:
+    """Store the annotator's shapes for a leased (or sent-back) assignment, all or nothing.
+
+    `assignment` may be passed when the caller already loaded it (with its item); it is checked
+    again against the database when the submission is claimed.
+    """
     project = member.project
-    with transaction.atomic():
-        assignment = (
-            Assignment.objects.select_for_update(of=("self",))
-            .select_related("item")
-            .filter(pk=assignment_id)
-            .first()
+    if assignment is None or assignment.pk != assignment_id:
+        assignment = Assignment.objects.select_related("item").filter(pk=assignment_id).first()
+    if assignment is None or assignment.annotator_id != member.pk:
+        raise AssignmentConflict("this assignment is not leased to you", "missing")
+    if assignment.status not in (AssignmentStatus.LEASED, AssignmentStatus.REWORK):
+        raise AssignmentConflict(
+            f"this assignment is already {assignment.status}", assignment.status
         )
-        if assignment is None or assignment.annotator_id != member.pk:
-            raise AssignmentConflict("this assignment is not leased to you", "missing")
-        if assignment.status not in (AssignmentStatus.LEASED, AssignmentStatus.REWORK):
-            raise AssignmentConflict(
-                f"this assignment is already {assignment.status}", assignment.status
+    for index, record in enumerate(records):
+        if int(record["item"]) != assignment.item_id:
+            raise ServiceValidationError(
+                f"must be the assignment's item {assignment.item_id}",
+                field=f"annotations[{index}].item",
             )
-        for index, record in enumerate(records):
-            if int(record["item"]) != assignment.item_id:
-                raise ServiceValidationError(
-                    f"must be the assignment's item {assignment.item_id}",
-                    field=f"annotations[{index}].item",
-                )
-            record["source"] = Source.HUMAN
-            record["author"] = member.pk
-        if assignment.status == AssignmentStatus.REWORK:
+        record["source"] = Source.HUMAN
+        record["author"] = member.pk
+    was_rework = assignment.status == AssignmentStatus.REWORK
+    now = timezone.now()
+    started = assignment.leased_at or now
+    submitted = {
+        "status": AssignmentStatus.SUBMITTED,
+        "submitted_at": now,
+        "client_seconds": client_seconds,
+        "server_seconds": (now - started).total_seconds(),
+    }
+    with transaction.atomic():
+        _claim_submission(assignment, member, **submitted)
+        for field, value in submitted.items():
+            setattr(assignment, field, value)
+        if was_rework:
             previous = Annotation.objects.filter(
                 item_id=assignment.item_id, author=member, source=Source.HUMAN
             )
@@ -182,23 +221,9 @@ def submit_assignment(
             if records
             else []
         )
-        now = timezone.now()
-        assignment.status = AssignmentStatus.SUBMITTED
-        assignment.submitted_at = now
-        assignment.client_seconds = client_seconds
-        started = assignment.leased_at or now
-        assignment.server_seconds = (now - started).total_seconds()
         if assignment.is_gold:
             assignment.gold_accuracy = score_honeypot(assignment, created)
-        assignment.save(
-            update_fields=[
-                "status",
-                "submitted_at",
-                "client_seconds",
-                "server_seconds",
-                "gold_accuracy",
-            ]
-        )
+            assignment.save(update_fields=["gold_accuracy"])
         record_correction_effort(assignment, project, created)
         if not assignment.is_gold and goes_to_review(assignment, project):
             review = Review.objects.create(

@@ -1,0 +1,92 @@
+"""Hand-written SELECTs for the hottest per-request reads, returning ordinary model instances.
+
+The ORM compiles a query anew on every call, which for the one-row lookups every API request
+makes (token, membership, the assignment in the URL) costs more CPU than PostgreSQL spends on
+them. `ModelColumns` builds the SQL column list once from a model's fields and turns a row
+slice back into an instance the same way a queryset would (including `from_db_value`
+conversions such as JSON), so callers stay with model objects and the schema stays in models.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+from django.db import connection
+from django.db.models import Field, Model
+
+
+def quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def table(model: type[Model]) -> str:
+    return quote(model._meta.db_table)
+
+
+class ModelColumns:
+    """The columns of `fields` (default: every concrete field) of a model under a table alias."""
+
+    def __init__(self, model: type[Model], alias: str, fields: Sequence[str] | None = None):
+        self.model = model
+        self.alias = alias
+        self.field_names = tuple(fields) if fields is not None else None
+
+    @cached_property
+    def fields(self) -> list[Field]:
+        meta = self.model._meta
+        if self.field_names is None:
+            return list(meta.concrete_fields)
+        wanted = {meta.get_field(name).attname for name in self.field_names}
+        # Model.from_db takes a subset of fields in the model's own field order.
+        return [f for f in meta.concrete_fields if f.attname in wanted]
+
+    @cached_property
+    def sql(self) -> str:
+        return ", ".join(f"{self.alias}.{quote(f.column)}" for f in self.fields)
+
+    @cached_property
+    def _converters(self) -> list[tuple[int, Any, Any]]:
+        # The backend's converters (SQLite's datetimes, say) then the field's, as a queryset does.
+        found = []
+        for index, field in enumerate(self.fields):
+            column = field.get_col(self.alias)
+            for convert in connection.ops.get_db_converters(column) + column.get_db_converters(
+                connection
+            ):
+                found.append((index, convert, column))
+        return found
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def build(self, values: Sequence[Any]) -> Any:
+        values = list(values)
+        for index, convert, column in self._converters:
+            values[index] = convert(values[index], column, connection)
+        return self.model.from_db(connection.alias, [f.attname for f in self.fields], values)
+
+
+def _build(row: Sequence[Any], parts: Sequence[ModelColumns]) -> tuple[Any, ...]:
+    built, start = [], 0
+    for part in parts:
+        built.append(part.build(row[start : start + len(part)]))
+        start += len(part)
+    return tuple(built)
+
+
+def fetch_all(sql: str, params: Any, *parts: ModelColumns) -> list[tuple[Any, ...]]:
+    """Run `sql` (its SELECT lists `parts` in order): one tuple of instances per row."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [_build(row, parts) for row in rows]
+
+
+def fetch_one(sql: str, params: Any, *parts: ModelColumns) -> tuple[Any, ...] | None:
+    """Run `sql` (its SELECT lists `parts` in order) and build one instance per part, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else _build(row, parts)

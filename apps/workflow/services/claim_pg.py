@@ -1,0 +1,111 @@
+"""The queue's two hot statements on PostgreSQL, written once as SQL.
+
+Every pull runs "what does this annotator hold?" and, usually, "lease them the next slot". The
+ORM would rebuild and recompile both on every request, which costs more CPU than PostgreSQL
+spends running them; here each is one round trip that also returns the item the payload needs:
+
+- `held`: the annotator's rework first, then their unexpired lease.
+- `claim`: `UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING`, joined
+  to the item, so concurrent pullers never wait on, or get, the same slot.
+
+Table and column names come from the models, so a renamed field breaks the statements loudly
+(tests run them on PostgreSQL) rather than silently.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from apps.common.rows import ModelColumns, fetch_one, table
+from apps.items.models import Item
+from apps.workflow.models import Assignment, AssignmentStatus
+
+# Items an intake batch holds back: flagged or dropped ones, and all of a batch not yet released.
+UNRELEASED_BATCH_STATUSES = ("draft", "screening")
+ASSIGNMENT = ModelColumns(Assignment, "a")
+# What the queue payload and the submit validation need of the item.
+ITEM = ModelColumns(Item, "i", ("id", "project_id", "width", "height", "file", "uri"))
+
+
+def _with_item(where_sql: str) -> str:
+    return (
+        f"SELECT {ASSIGNMENT.sql}, {ITEM.sql} FROM {table(Assignment)} a"
+        f" JOIN {table(Item)} i ON i.id = a.item_id WHERE {where_sql}"
+    )
+
+
+@cache
+def _held_sql() -> str:
+    return _with_item(
+        "a.annotator_id = %(member)s AND (a.status = %(rework)s"
+        " OR (a.status = %(leased)s AND a.lease_expires_at > %(now)s))"
+        " ORDER BY CASE WHEN a.status = %(rework)s THEN 0 ELSE 1 END, a.id LIMIT 1"
+    )
+
+
+@cache
+def _claim_sql(expired: bool) -> str:
+    membership = Item._meta.get_field("batch_membership").related_model
+    batch = membership._meta.get_field("batch").related_model
+    available = (
+        "c.status = %(leased)s AND c.lease_expires_at <= %(now)s"
+        if expired
+        else "c.status = %(open)s"
+    )
+    pick = (
+        f"SELECT c.id FROM {table(Assignment)} c"
+        f" WHERE c.project_id = %(project)s AND NOT c.is_gold AND {available}"
+        f" AND NOT EXISTS (SELECT 1 FROM {table(Assignment)} s"
+        " WHERE s.annotator_id = %(member)s AND s.item_id = c.item_id)"
+        f" AND NOT EXISTS (SELECT 1 FROM {table(membership)} b"
+        f" JOIN {table(batch)} t ON t.id = b.batch_id"
+        " WHERE b.item_id = c.item_id AND (b.held OR t.status = ANY(%(unreleased)s)))"
+        " ORDER BY c.priority DESC, c.id LIMIT 1 FOR UPDATE OF c SKIP LOCKED"
+    )
+    return (
+        f"WITH a AS (UPDATE {table(Assignment)} SET annotator_id = %(member)s,"
+        " status = %(leased)s, leased_at = %(now)s, lease_expires_at = %(expires)s"
+        f" WHERE id = ({pick}) RETURNING *)"
+        f" SELECT {ASSIGNMENT.sql}, {ITEM.sql} FROM a JOIN {table(Item)} i ON i.id = a.item_id"
+    )
+
+
+def _params(**values: Any) -> dict[str, Any]:
+    return {
+        "open": AssignmentStatus.OPEN.value,
+        "leased": AssignmentStatus.LEASED.value,
+        "rework": AssignmentStatus.REWORK.value,
+        "unreleased": list(UNRELEASED_BATCH_STATUSES),
+        **values,
+    }
+
+
+def _assignment(sql: str, params: dict[str, Any]) -> Assignment | None:
+    found = fetch_one(sql, params, ASSIGNMENT, ITEM)
+    if found is None:
+        return None
+    assignment, item = found
+    assignment.item = item
+    return assignment
+
+
+def with_item(assignment_id: int) -> Assignment | None:
+    """An assignment with the item fields the queue needs (any database)."""
+    return _assignment(_with_item("a.id = %(id)s"), {"id": assignment_id})
+
+
+def held(member_id: int, now: datetime) -> Assignment | None:
+    """The annotator's current work (rework first, then an unexpired lease), with its item."""
+    return _assignment(_held_sql(), _params(member=member_id, now=now))
+
+
+def claim(
+    *, project_id: int, member_id: int, now: datetime, expires: datetime, expired: bool
+) -> Assignment | None:
+    """Lease the best open slot (or, with `expired`, a slot whose lease ran out) to the member."""
+    return _assignment(
+        _claim_sql(expired),
+        _params(project=project_id, member=member_id, now=now, expires=expires),
+    )
