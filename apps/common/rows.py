@@ -76,17 +76,33 @@ def _build(row: Sequence[Any], parts: Sequence[ModelColumns]) -> tuple[Any, ...]
     return tuple(built)
 
 
+def cursor() -> Any:
+    """A cursor for these fixed statements.
+
+    On PostgreSQL it binds parameters server-side, so psycopg prepares each statement after a
+    few uses on a connection and PostgreSQL stops re-planning it (Django's own cursors inline
+    parameters client-side). Wrapped like Django's, so errors are Django's (IntegrityError...).
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg
+    from django.db.backends.utils import CursorWrapper
+
+    connection.ensure_connection()
+    return CursorWrapper(psycopg.Cursor(connection.connection), connection)
+
+
 def fetch_all(sql: str, params: Any, *parts: ModelColumns) -> list[tuple[Any, ...]]:
     """Run `sql` (its SELECT lists `parts` in order): one tuple of instances per row."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    with cursor() as cursor_:
+        cursor_.execute(sql, params)
+        rows = cursor_.fetchall()
     return [_build(row, parts) for row in rows]
 
 
 def fetch_one(sql: str, params: Any, *parts: ModelColumns) -> tuple[Any, ...] | None:
     """Run `sql` (its SELECT lists `parts` in order) and build one instance per part, or None."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    with cursor() as cursor_:
+        cursor_.execute(sql, params)
+        row = cursor_.fetchone()
     return None if row is None else _build(row, parts)

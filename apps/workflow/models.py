@@ -64,6 +64,13 @@ class Assignment(models.Model):
             models.Index(
                 fields=["project", "status", "is_gold", "-priority", "id"], name="assign_pull_order"
             ),
+            # Every pull first asks what the annotator holds: their leased or sent-back rows,
+            # not a scan of everything they ever did.
+            models.Index(
+                fields=["annotator", "status"],
+                condition=Q(status__in=["leased", "rework"]),
+                name="assign_held",
+            ),
         ]
 
 

@@ -29,6 +29,18 @@ ASSIGNMENT = ModelColumns(Assignment, "a")
 ITEM = ModelColumns(Item, "i", ("id", "project_id", "width", "height", "file", "uri"))
 
 
+def _literal(status: AssignmentStatus) -> str:
+    # Statuses are written into the SQL, not bound: the planner can then match them against the
+    # partial index on held rows (assign_held) even in a prepared statement's generic plan.
+    assert status.value.isalpha()
+    return f"'{status.value}'"
+
+
+REWORK, LEASED, OPEN = (
+    _literal(s) for s in (AssignmentStatus.REWORK, AssignmentStatus.LEASED, AssignmentStatus.OPEN)
+)
+
+
 def _with_item(where_sql: str) -> str:
     return (
         f"SELECT {ASSIGNMENT.sql}, {ITEM.sql} FROM {table(Assignment)} a"
@@ -39,9 +51,9 @@ def _with_item(where_sql: str) -> str:
 @cache
 def _held_sql() -> str:
     return _with_item(
-        "a.annotator_id = %(member)s AND (a.status = %(rework)s"
-        " OR (a.status = %(leased)s AND a.lease_expires_at > %(now)s))"
-        " ORDER BY CASE WHEN a.status = %(rework)s THEN 0 ELSE 1 END, a.id LIMIT 1"
+        f"a.annotator_id = %(member)s AND (a.status = {REWORK}"
+        f" OR (a.status = {LEASED} AND a.lease_expires_at > %(now)s))"
+        f" ORDER BY CASE WHEN a.status = {REWORK} THEN 0 ELSE 1 END, a.id LIMIT 1"
     )
 
 
@@ -50,9 +62,9 @@ def _claim_sql(expired: bool) -> str:
     membership = Item._meta.get_field("batch_membership").related_model
     batch = membership._meta.get_field("batch").related_model
     available = (
-        "c.status = %(leased)s AND c.lease_expires_at <= %(now)s"
+        f"c.status = {LEASED} AND c.lease_expires_at <= %(now)s"
         if expired
-        else "c.status = %(open)s"
+        else f"c.status = {OPEN}"
     )
     pick = (
         f"SELECT c.id FROM {table(Assignment)} c"
@@ -66,20 +78,14 @@ def _claim_sql(expired: bool) -> str:
     )
     return (
         f"WITH a AS (UPDATE {table(Assignment)} SET annotator_id = %(member)s,"
-        " status = %(leased)s, leased_at = %(now)s, lease_expires_at = %(expires)s"
+        f" status = {LEASED}, leased_at = %(now)s, lease_expires_at = %(expires)s"
         f" WHERE id = ({pick}) RETURNING *)"
         f" SELECT {ASSIGNMENT.sql}, {ITEM.sql} FROM a JOIN {table(Item)} i ON i.id = a.item_id"
     )
 
 
 def _params(**values: Any) -> dict[str, Any]:
-    return {
-        "open": AssignmentStatus.OPEN.value,
-        "leased": AssignmentStatus.LEASED.value,
-        "rework": AssignmentStatus.REWORK.value,
-        "unreleased": list(UNRELEASED_BATCH_STATUSES),
-        **values,
-    }
+    return {"unreleased": list(UNRELEASED_BATCH_STATUSES), **values}
 
 
 def _assignment(sql: str, params: dict[str, Any]) -> Assignment | None:
