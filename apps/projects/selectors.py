@@ -3,10 +3,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from django.db import connection
 from django.db.models import QuerySet
 
-from apps.common.rows import ModelColumns, fetch_one, table
+from apps.common.rows import ModelColumns, cursor, fetch_one, table
 from apps.projects.models import Annotator, Cohort, LabelClass, Project
 
 MEMBER = ModelColumns(Annotator, "m")
@@ -46,9 +45,9 @@ def classes_of(*, project_id: int) -> QuerySet[LabelClass]:
 
 def project_class_ids(*, project_id: int) -> set[int]:
     """Ids of the project's classes (every annotation write validates against them)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {table(LabelClass)} WHERE project_id = %s", [project_id])
-        return {row[0] for row in cursor.fetchall()}
+    with cursor() as cursor_:
+        cursor_.execute(f"SELECT id FROM {table(LabelClass)} WHERE project_id = %s", [project_id])
+        return {row[0] for row in cursor_.fetchall()}
 
 
 def class_thresholds(*, project_id: int) -> dict[int, float]:

@@ -7,14 +7,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.annotations.models import Annotation, Source
 from apps.annotations.services import annotation_delete, annotations_bulk_create
 from apps.common.exceptions import ServiceValidationError, VersionConflict
 from apps.common.roles import Role
-from apps.common.rows import quote, table
+from apps.common.rows import cursor, quote, table
 from apps.projects.models import Annotator, Project
 from apps.projects.selectors import class_thresholds
 from apps.workflow.models import (
@@ -132,13 +132,13 @@ def _claim_submission(assignment: Assignment, member: Annotator, **changes: Any)
     status changed and gets a 409; a retried request does too, so nothing is stored twice.
     """
     columns = ", ".join(f"{quote(name)} = %s" for name in changes)
-    with connection.cursor() as cursor:
-        cursor.execute(
+    with cursor() as cursor_:
+        cursor_.execute(
             f"UPDATE {table(Assignment)} SET {columns}"
             " WHERE id = %s AND annotator_id = %s AND status = %s",
             [*changes.values(), assignment.pk, member.pk, assignment.status],
         )
-        claimed = cursor.rowcount
+        claimed = cursor_.rowcount
     if not claimed:
         status = (
             Assignment.objects.filter(pk=assignment.pk, annotator_id=member.pk)
