@@ -210,6 +210,7 @@ def main() -> None:
         samples: dict[str, list] = {"next": [], "submit": [], "errors": []}
         lock = threading.Lock()
         workers = child_pids(server.pid)
+        load_before = os.getloadavg()[0]
         pg = postgres_pids()
         server_cpu, pg_cpu, client_cpu = (
             cpu_seconds(workers),
@@ -257,7 +258,7 @@ def main() -> None:
             "CPU per request: "
             + ", ".join(f"{k} {v / total * 1000:.2f} ms" for k, v in per.items())
         )
-        print(f"load average during the run: {os.getloadavg()[0]:.1f} (other work on the machine)")
+        print(f"1-minute load average before the run: {load_before:.1f} (other work on the machine)")
         everything = sum(per.values()) / total
         print(
             f"on 2 dedicated cores: {2 / everything:.0f} requests/s (server + PostgreSQL + load "
