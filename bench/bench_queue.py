@@ -12,6 +12,9 @@ what else runs, while CPU per request does not, and 2 cores / (CPU per request) 
 the same code would reach on two dedicated cores.
 
     PYTHONPATH=src .venv/bin/python bench/bench_queue.py [--annotators 50] [--seconds 30] [--workers 4]
+
+The server runs with configs/gunicorn.conf.py (the production settings) and the worker, thread
+and per-worker connection counts given here.
 """
 
 from __future__ import annotations
@@ -151,7 +154,13 @@ def main() -> None:
     parser.add_argument("--annotators", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--worker-connections",
+        type=int,
+        default=0,
+        help="connections one worker takes (0: an even share of the annotators, plus one)",
+    )
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--port", type=int, default=0, help="0: a free port")
     args = parser.parse_args()
@@ -182,18 +191,17 @@ def main() -> None:
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",
+            "configs/gunicorn.conf.py",
             "configs.wsgi:application",
             "--bind",
             f"127.0.0.1:{args.port}",
             "--workers",
             str(args.workers),
-            "--preload",
-            "--worker-class",
-            "gthread",
             "--threads",
             str(args.threads),
-            "--log-level",
-            "warning",
+            "--worker-connections",
+            str(args.worker_connections or -(-args.annotators // args.workers) + 1),
         ],
         cwd=ROOT,
         env=env,
@@ -258,7 +266,9 @@ def main() -> None:
             "CPU per request: "
             + ", ".join(f"{k} {v / total * 1000:.2f} ms" for k, v in per.items())
         )
-        print(f"1-minute load average before the run: {load_before:.1f} (other work on the machine)")
+        print(
+            f"1-minute load average before the run: {load_before:.1f} (other work on the machine)"
+        )
         everything = sum(per.values()) / total
         print(
             f"on 2 dedicated cores: {2 / everything:.0f} requests/s (server + PostgreSQL + load "

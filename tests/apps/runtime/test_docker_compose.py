@@ -27,7 +27,10 @@ def test_workers_consume_their_queues():
     assert "-Q default" in services["worker"]["command"]
     assert "-Q gpu" in services["worker-gpu"]["command"]
     assert "beat" in services["beat"]["command"]
-    assert "gunicorn configs.wsgi:application" in services["web"]["command"]
+    assert (
+        "gunicorn -c configs/gunicorn.conf.py configs.wsgi:application"
+        in services["web"]["command"]
+    )
 
 
 def test_gpu_worker_reserves_an_nvidia_device():
