@@ -68,7 +68,8 @@ class ModelColumns:
         return self.model.from_db(connection.alias, [f.attname for f in self.fields], values)
 
 
-def _build(row: Sequence[Any], parts: Sequence[ModelColumns]) -> tuple[Any, ...]:
+def build_row(row: Sequence[Any], parts: Sequence[ModelColumns]) -> tuple[Any, ...]:
+    """One instance per part from a row whose columns list the parts in order."""
     built, start = [], 0
     for part in parts:
         built.append(part.build(row[start : start + len(part)]))
@@ -97,7 +98,7 @@ def fetch_all(sql: str, params: Any, *parts: ModelColumns) -> list[tuple[Any, ..
     with cursor() as cursor_:
         cursor_.execute(sql, params)
         rows = cursor_.fetchall()
-    return [_build(row, parts) for row in rows]
+    return [build_row(row, parts) for row in rows]
 
 
 def fetch_one(sql: str, params: Any, *parts: ModelColumns) -> tuple[Any, ...] | None:
@@ -105,4 +106,4 @@ def fetch_one(sql: str, params: Any, *parts: ModelColumns) -> tuple[Any, ...] | 
     with cursor() as cursor_:
         cursor_.execute(sql, params)
         row = cursor_.fetchone()
-    return None if row is None else _build(row, parts)
+    return None if row is None else build_row(row, parts)

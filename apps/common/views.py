@@ -27,20 +27,23 @@ class RoleScopedApi(APIView):
         project_id = self.kwargs.get("project_id")
         return None if project_id is None else int(project_id)
 
+    def load_scope(self, request: Request) -> tuple[int | None, Any]:
+        """(project id, the caller's membership or None); views may fetch both at once."""
+        from apps.projects.models import Project
+        from apps.projects.selectors import membership_for
+
+        project_id = self.project_id_from_url()
+        if project_id is None:
+            return None, None
+        member = membership_for(user=request.user, project_id=project_id)
+        if member is None:
+            get_object_or_404(Project.objects.only("id"), pk=project_id)
+        return project_id, member
+
     def get_role(self, request: Request) -> str | None:
         if not hasattr(self, "_role"):
-            from apps.projects.models import Project
-            from apps.projects.selectors import membership_for
-
-            self._project_id = self.project_id_from_url()
             # One membership lookup per request serves both the role check and the view.
-            self._member = (
-                membership_for(user=request.user, project_id=self._project_id)
-                if self._project_id is not None
-                else None
-            )
-            if self._member is None and self._project_id is not None:
-                get_object_or_404(Project.objects.only("id"), pk=self._project_id)
+            self._project_id, self._member = self.load_scope(request)
             self._role = role_of(request.user, self._project_id, self._member)
         return self._role
 

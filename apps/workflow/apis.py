@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import mimetypes
+from typing import Any
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -60,13 +61,13 @@ class QueueNextApi(RoleScopedApi):
 
 
 class AssignmentApiBase(RoleScopedApi):
-    def project_id_from_url(self) -> int | None:
-        # Loaded once: the role check needs its project, the view the assignment itself.
-        assignment = claim_pg.with_item(self.kwargs["assignment_id"])
-        if assignment is None:
+    def load_scope(self, request: Request) -> tuple[int | None, Any]:
+        # One query: the assignment with its item, and the caller's membership of its project.
+        found = claim_pg.with_item_and_membership(self.kwargs["assignment_id"], request.user.pk)
+        if found is None:
             raise Http404
-        self._assignment = assignment
-        return assignment.project_id
+        self._assignment, member = found
+        return self._assignment.project_id, member
 
     def own_assignment(self, request: Request) -> Assignment:
         member = self.member

@@ -18,8 +18,10 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from apps.common.rows import ModelColumns, fetch_one, table
+from apps.common.rows import ModelColumns, build_row, cursor, fetch_one, table
 from apps.items.models import Item
+from apps.projects.models import Annotator, Project
+from apps.projects.selectors import MEMBER, PROJECT
 from apps.workflow.models import Assignment, AssignmentStatus
 
 # Items an intake batch holds back: flagged or dropped ones, and all of a batch not yet released.
@@ -97,9 +99,33 @@ def _assignment(sql: str, params: dict[str, Any]) -> Assignment | None:
     return assignment
 
 
-def with_item(assignment_id: int) -> Assignment | None:
-    """An assignment with the item fields the queue needs (any database)."""
-    return _assignment(_with_item("a.id = %(id)s"), {"id": assignment_id})
+@cache
+def _with_item_and_membership_sql() -> str:
+    return (
+        f"SELECT {ASSIGNMENT.sql}, {ITEM.sql}, {MEMBER.sql}, {PROJECT.sql}"
+        f" FROM {table(Assignment)} a JOIN {table(Item)} i ON i.id = a.item_id"
+        f" JOIN {table(Project)} p ON p.id = a.project_id"
+        f" LEFT JOIN {table(Annotator)} m"
+        " ON m.project_id = a.project_id AND m.user_id = %(user)s AND m.is_active"
+        " WHERE a.id = %(id)s"
+    )
+
+
+def with_item_and_membership(
+    assignment_id: int, user_id: int | None
+) -> tuple[Assignment, Annotator | None] | None:
+    """An assignment with its item, and the user's active membership of its project (any database)."""
+    with cursor() as cursor_:
+        cursor_.execute(_with_item_and_membership_sql(), {"id": assignment_id, "user": user_id})
+        row = cursor_.fetchone()
+    if row is None:
+        return None
+    assignment, item, member, project = build_row(row, (ASSIGNMENT, ITEM, MEMBER, PROJECT))
+    assignment.item = item
+    if member.pk is None:  # no membership: the LEFT JOIN's columns are all NULL
+        return assignment, None
+    member.project = project
+    return assignment, member
 
 
 def held(member_id: int, now: datetime) -> Assignment | None:
