@@ -196,15 +196,15 @@ def read_dataset(
     max_bytes: int,
     progress: Callable[[int, int], None],
 ) -> Dataset:
+    """Read ``source`` as ``fmt``; a zipped document streams from its zip, open for the read."""
     common: dict[str, Any] = {"max_bytes": max_bytes, "progress": progress}
-    if fmt == "coco":
-        return read_coco(source.path or source.document, name=source.name, **common)
-    if fmt == "cvat":
-        return read_cvat(source.path or source.document, name=source.name, **common)
-    if fmt == "label_studio":
-        return read_label_studio(
-            source.path or source.document, name=source.name, image_sizes=image_sizes, **common
-        )
+    if fmt in ("coco", "cvat", "label_studio"):
+        with source.reading() as document:
+            if fmt == "coco":
+                return read_coco(document, name=source.name, **common)
+            if fmt == "cvat":
+                return read_cvat(document, name=source.name, **common)
+            return read_label_studio(document, name=source.name, image_sizes=image_sizes, **common)
     if fmt == "voc":
         tree = source.tree if source.tree is not None else source.document
         return read_voc(tree, name=source.name, **common)  # type: ignore[arg-type]
