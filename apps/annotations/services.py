@@ -15,6 +15,7 @@ from apps.annotations.models import Annotation, GeometryType, Source
 from apps.audit.services import audit, audit_many, snapshot
 from apps.common.exceptions import ServiceValidationError, VersionConflict
 from apps.common.roles import MANAGERS, Role
+from apps.common.rows import insert
 from apps.items.models import Item
 from apps.projects.models import Annotator
 from apps.projects.selectors import project_class_ids
@@ -193,7 +194,7 @@ def annotations_bulk_create(
         )
     # No savepoint inside a caller's transaction: an error here aborts the whole write anyway.
     with transaction.atomic(savepoint=False):
-        created = Annotation.objects.bulk_create(annotations, batch_size=2000)
+        created = insert(Annotation, annotations)
         audit_many(
             actor=actor,
             project_id=project_id,

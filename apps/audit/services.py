@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from apps.audit.models import AuditEvent
+from apps.common.rows import insert
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
@@ -71,5 +72,5 @@ def audit_many(
         )
         for entity_id, before, after in changes
     ]
-    AuditEvent.objects.bulk_create(rows, batch_size=2000)
+    insert(AuditEvent, rows)
     return len(rows)

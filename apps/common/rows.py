@@ -107,3 +107,31 @@ def fetch_one(sql: str, params: Any, *parts: ModelColumns) -> tuple[Any, ...] | 
         cursor_.execute(sql, params)
         row = cursor_.fetchone()
     return None if row is None else build_row(row, parts)
+
+
+def insert(model: type[Model], objects: Sequence[Model], batch_size: int = 2000) -> list[Model]:
+    """`bulk_create` for new instances with an auto primary key, minus its per-call compile.
+
+    Values go through each field's `pre_save` (auto_now_add) and `get_db_prep_save` (JSON...)
+    exactly as the ORM's insert does; ids come back through RETURNING and are set on the objects.
+    """
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    if not objects:
+        return []
+    head = f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = max(1, min(batch_size, connection.ops.bulk_batch_size(fields, objects)))
+    with cursor() as cursor_:
+        for start in range(0, len(objects), size):
+            batch = objects[start : start + size]
+            params = [
+                field.get_db_prep_save(field.pre_save(obj, True), connection)
+                for obj in batch
+                for field in fields
+            ]
+            cursor_.execute(head + ", ".join([row_sql] * len(batch)) + " RETURNING id", params)
+            for obj, (pk,) in zip(batch, cursor_.fetchall(), strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = connection.alias
+    return list(objects)

@@ -14,7 +14,7 @@ from apps.annotations.models import Annotation, Source
 from apps.annotations.services import annotation_delete, annotations_bulk_create
 from apps.common.exceptions import ServiceValidationError, VersionConflict
 from apps.common.roles import Role
-from apps.common.rows import cursor, quote, table
+from apps.common.rows import cursor, insert, quote, table
 from apps.projects.models import Annotator, Project
 from apps.projects.selectors import class_thresholds
 from apps.workflow.models import (
@@ -226,11 +226,16 @@ def submit_assignment(
             assignment.save(update_fields=["gold_accuracy"])
         record_correction_effort(assignment, project, created)
         if not assignment.is_gold and goes_to_review(assignment, project):
-            review = Review.objects.create(
-                project_id=project.pk,
-                assignment=assignment,
-                queue=DEFAULT_REVIEW_QUEUE,
-                cycle=assignment.rework_cycles,
+            (review,) = insert(
+                Review,
+                [
+                    Review(
+                        project_id=project.pk,
+                        assignment=assignment,
+                        queue=DEFAULT_REVIEW_QUEUE,
+                        cycle=assignment.rework_cycles,
+                    )
+                ],
             )
             from apps.workflow.services.escalation import apply_rules_on_submit
 
