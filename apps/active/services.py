@@ -31,10 +31,9 @@ from apps.audit.services import audit, audit_many, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Item
 from apps.jobs.models import Job, JobStatus
-from apps.jobs.services import job_claim, job_create, job_finish
+from apps.jobs.services import job_claim, job_create, job_finish, job_release
 from apps.prelabel.backends import BackendConfigError, configured_backend_name
 from apps.prelabel.images import StorageError
-from apps.prelabel.services.jobstate import release_job
 from apps.projects.models import LabelClass
 from apps.workflow.services.queue import ensure_slots, set_item_priorities
 from labelqc.active import (
@@ -210,7 +209,7 @@ def round_run(job_id: int) -> None:
     try:
         data = training_data(round_, strategy)
     except StorageError:
-        release_job(job_id)
+        job_release(job_id)
         raise
     except (BackendConfigError, ValueError) as error:
         return _fail(round_, "features", str(error))

@@ -85,3 +85,23 @@ def job_cancel(job_id: int) -> bool:
 
 def job_is_cancelled(job_id: int) -> bool:
     return Job.objects.filter(pk=job_id, status=JobStatus.CANCELLED).exists()
+
+
+def job_release(job_id: int) -> None:
+    """Give a claimed job back (pending), so a retry of the task can claim it again."""
+    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(status=JobStatus.PENDING)
+
+
+def job_set_backend(job_id: int, backend: str) -> None:
+    """Record which engine ran the job (shown to users)."""
+    Job.objects.filter(pk=job_id).exclude(backend=backend).update(backend=backend)
+
+
+def job_fail_after_retries(job_id: int, error: Exception) -> None:
+    """The last retry of a transient error failed too: the job fails, saying why."""
+    Job.objects.filter(pk=job_id, status__in=(JobStatus.PENDING, JobStatus.RUNNING)).update(
+        status=JobStatus.FAILED,
+        errors=[{"field": "storage", "messages": [f"gave up after retries: {error}"]}],
+        finished_at=timezone.now(),
+        payload=None,
+    )

@@ -12,8 +12,8 @@ from typing import Any
 
 from celery import shared_task
 
+from apps.jobs.services import job_fail_after_retries
 from apps.prelabel.services.image_jobs import prelabel_job_run
-from apps.prelabel.services.jobstate import fail_unretried
 from apps.prelabel.services.video import video_job_run
 
 RETRIES = 3
@@ -31,7 +31,7 @@ def run_retrying(task: Any, run: Callable[[int], None], job_id: int) -> None:
                 raise task.retry(exc=error, countdown=2 ** (task.request.retries + 1)) from error
             if attempt + 1 < attempts:
                 continue
-    fail_unretried(job_id, last)
+    job_fail_after_retries(job_id, last)
 
 
 @shared_task(name="labelqc.prelabel.run_job", bind=True, acks_late=True, max_retries=RETRIES)

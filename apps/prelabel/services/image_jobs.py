@@ -29,13 +29,20 @@ from apps.audit.services import audit, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Item
 from apps.jobs.models import Job
-from apps.jobs.services import job_claim, job_create, job_finish, job_is_cancelled, job_progress
+from apps.jobs.services import (
+    job_claim,
+    job_create,
+    job_finish,
+    job_is_cancelled,
+    job_progress,
+    job_release,
+    job_set_backend,
+)
 from apps.prelabel import selectors
 from apps.prelabel.backends import BackendConfigError, configured_backend_name, using
 from apps.prelabel.conf import GRABCUT, IMAGE_JOB_KIND, SAM2
 from apps.prelabel.images import ItemImageError, StorageError, load_item_rgb
 from apps.prelabel.models import PrelabelItem, PrelabelItemStatus
-from apps.prelabel.services.jobstate import release_job, set_backend
 from apps.prelabel.services.records import mask_record, uncertainty_attributes, write_prelabels
 from apps.projects.models import LabelClass
 from labelqc.prelabel import PrelabelError, PrelabelResult, aggregate_item, image_sha256
@@ -187,7 +194,7 @@ def prelabel_job_run(job_id: int) -> None:
         job_finish(job_id, errors=[{"field": error.field, "messages": [str(error)]}], failed=True)
         return
     except StorageError:
-        release_job(job_id)
+        job_release(job_id)
         raise
     _finish(job_id)
 
@@ -247,7 +254,7 @@ def _predict_batch(job: Job, batch: list[_Prepared]) -> None:
 def _predict_and_store(job: Job, batch: list[_Prepared]) -> None:
     outcomes: list[tuple[_Prepared, list, list[PrelabelResult]]] = []
     with using("image") as backend:
-        set_backend(job.pk, backend.name)
+        job_set_backend(job.pk, backend.name)
         describe = {"backend": backend.name, "model_id": backend.model_id}
         work: list[tuple[_Prepared, list]] = []
         for prepared in batch:

@@ -18,7 +18,7 @@ from apps.audit.services import audit, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Video
 from apps.jobs.models import Job, JobStatus
-from apps.jobs.services import job_claim, job_create, job_finish
+from apps.jobs.services import job_claim, job_create, job_finish, job_release, job_set_backend
 from apps.prelabel import selectors
 from apps.prelabel.backends import (
     BackendConfigError,
@@ -29,7 +29,6 @@ from apps.prelabel.backends import (
 from apps.prelabel.conf import SAM2, VIDEO_JOB_KIND
 from apps.prelabel.images import ItemImageError, StorageError, load_item_rgb
 from apps.prelabel.models import VideoReviewFlag
-from apps.prelabel.services.jobstate import release_job, set_backend
 from apps.prelabel.services.prompting import prompt_from_request
 from apps.prelabel.services.records import (
     mask_record,
@@ -141,7 +140,7 @@ def video_job_run(job_id: int) -> None:
     except ItemImageError as error:
         return _fail(job_id, "frames", str(error))
     except StorageError:
-        release_job(job_id)
+        job_release(job_id)
         raise
     shapes = {array.shape for array in pixels}
     if len(shapes) != 1:
@@ -164,7 +163,7 @@ def video_job_run(job_id: int) -> None:
 
     try:
         with using("video") as backend:
-            set_backend(job_id, backend.name)
+            job_set_backend(job_id, backend.name)
             results = propagate_video(backend, pixels, video_prompts)
     except (VideoUnavailable, BackendConfigError) as error:
         return _fail(job_id, BackendConfigError.field, str(error))
