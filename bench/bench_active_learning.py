@@ -8,8 +8,10 @@ seed labels for a given seed. Reports, per strategy, the labels needed to reach 
 hybrid's mean accuracy next to scikit-activeml's UncertaintySampling(margin_sampling) with the same
 model at every budget, measured in this run.
 
-Selection never sees test labels; the hybrid's defaults were chosen on a development split
-(--split-seed 1 --seed-offset 100 --seeds 20), see docs/bench-active.md.
+Selection never sees test labels; the hybrid's defaults were chosen on development data, first
+other splits (--split-seed 1 --seed-offset 100 --seeds 20), then re-checked on dev pools carved
+from this split's pool without its test set (--dev-carve 1..6 --seed-offset 100*c --seeds 30
+--budget 500); see docs/bench-active.md.
 
 A second, short section times k-center greedy (our DiversitySampling) against scikit-activeml's
 CoreSet on a synthetic pool (--speed-items x 64 features, batch 50); both pick the same items.
@@ -73,11 +75,21 @@ def strategies() -> list[QueryStrategy]:
     ]
 
 
-def load_split(split_seed: int) -> tuple[NDArray[np.float64], ...]:
+def load_split(split_seed: int, dev_carve: int | None = None) -> tuple[NDArray[np.float64], ...]:
+    """(pool_x, pool_y, test_x, test_y) of the 70/30 split with `split_seed`.
+
+    dev_carve: a development split for tuning instead, carved from that split's pool only
+    (stratified 75/25 into a dev pool and a dev test set with random_state=dev_carve), so the
+    split's test images are never used.
+    """
     features, labels = load_digits(return_X_y=True)
     pool_x, test_x, pool_y, test_y = train_test_split(
         features / 16.0, labels, test_size=0.3, random_state=split_seed, stratify=labels
     )
+    if dev_carve is not None:
+        pool_x, test_x, pool_y, test_y = train_test_split(
+            pool_x, pool_y, test_size=0.25, random_state=dev_carve, stratify=pool_y
+        )
     return pool_x, pool_y, test_x, test_y
 
 
@@ -114,7 +126,7 @@ def skactiveml_margin_curve(
 
 
 def run(args: argparse.Namespace) -> dict[str, list[LearningCurve]]:
-    pool_x, pool_y, test_x, test_y = load_split(args.split_seed)
+    pool_x, pool_y, test_x, test_y = load_split(args.split_seed, args.dev_carve)
     seeds = range(args.seed_offset, args.seed_offset + args.seeds)
     curves: dict[str, list[LearningCurve]] = {}
     seconds: dict[str, float] = {}
@@ -153,7 +165,8 @@ def run(args: argparse.Namespace) -> dict[str, list[LearningCurve]]:
             seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
         print(f"seed {seed} done", flush=True)
     print(
-        f"\ndigits: pool {pool_x.shape[0]}, test {test_x.shape[0]}, split_seed {args.split_seed}, "
+        f"\ndigits: pool {pool_x.shape[0]}, test {test_x.shape[0]}, split_seed {args.split_seed}"
+        f"{'' if args.dev_carve is None else f', dev carve {args.dev_carve}'}, "
         f"seeds {seeds.start}..{seeds.stop - 1}, {args.initial} seed labels, batch "
         f"{args.batch_size}, budget {args.budget}\n"
     )
@@ -218,6 +231,13 @@ def print_hybrid_vs_peer(curves: dict[str, list[LearningCurve]]) -> None:
         f"p < 0.05: {int((above & (p_values < 0.05)).sum())}; largest shortfall "
         f"{min(0.0, float(mean_difference.min())) * 100:.2f} points"
     )
+    if below.any():
+        shown = ", ".join(
+            f"{budgets[c]} ({mean_difference[c] * 100:+.2f}, p {p_values[c]:.2f})"
+            for c in np.flatnonzero(below)
+        )
+        print(f"below at: {shown}")
+        print(f"smallest p among shortfalls: {float(p_values[below].min()):.3f}")
     for low, high in ((30, 150), (160, int(budgets[-1]))):
         window = (budgets >= low) & (budgets <= high)
         if window.any():
@@ -271,6 +291,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10, help="number of seeds (default 10)")
     parser.add_argument("--seed-offset", type=int, default=0, help="first seed (default 0)")
     parser.add_argument("--split-seed", type=int, default=0, help="train/test split seed")
+    parser.add_argument(
+        "--dev-carve",
+        type=int,
+        help="tune on a dev pool/test carved 75/25 (this random_state) from the split's pool",
+    )
     parser.add_argument("--budget", type=int, default=600, help="labels to spend (default 600)")
     parser.add_argument("--batch-size", type=int, default=10)
     parser.add_argument("--initial", type=int, default=20, help="seed labels (default 20)")
