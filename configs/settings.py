@@ -106,6 +106,15 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Prepared statements: the queue's hot statements (apps.common.rows) bind parameters
+        # server-side and are prepared after this many uses on a connection, so PostgreSQL stops
+        # re-planning them. Django turns them off for transaction-mode poolers: behind one that
+        # cannot keep prepared statements (PgBouncer < 1.21), set LABELQC_DB_PREPARE_THRESHOLD=off.
+        threshold = os.environ.get("LABELQC_DB_PREPARE_THRESHOLD", "5").strip().lower()
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+            None if threshold in ("", "off", "none") else int(threshold)
+        )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
