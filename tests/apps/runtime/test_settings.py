@@ -66,3 +66,15 @@ def test_tasks_route_to_their_queue():
 
     assert route_task("labelqc.prelabel.run_job", (), {}, {}) == {"queue": "gpu"}
     assert route_task("labelqc.annotations.import_records", (), {}, {}) == {"queue": "default"}
+
+
+def test_postgres_prepares_statements_unless_turned_off():
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='configs.settings';"
+        "from django.conf import settings;"
+        "print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])"
+    )
+    url = "postgres://postgres@127.0.0.1:5432/test"
+    assert run_python(code, DATABASE_URL=url).stdout.strip() == "5"
+    off = run_python(code, DATABASE_URL=url, LABELQC_DB_PREPARE_THRESHOLD="off")
+    assert off.stdout.strip() == "None", off.stderr
