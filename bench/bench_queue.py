@@ -11,7 +11,7 @@ the load generator, read from /proc (Linux): on a shared machine the wall-clock 
 what else runs, while CPU per request does not, and 2 cores / (CPU per request) is the throughput
 the same code would reach on two dedicated cores.
 
-    PYTHONPATH=src .venv/bin/python bench/bench_queue.py [--annotators 50] [--seconds 30] [--workers 4]
+    PYTHONPATH=src .venv/bin/python bench/bench_queue.py [--annotators 50] [--seconds 30] [--workers 3]
 
 The server runs with configs/gunicorn.conf.py (the production settings) and the worker, thread
 and per-worker connection counts given here.
@@ -153,7 +153,7 @@ def main() -> None:
     )
     parser.add_argument("--annotators", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument(
         "--worker-connections",

@@ -6,10 +6,11 @@ clients spread over all workers instead of piling onto whichever accepted first.
 Every value can be overridden from the environment (GUNICORN_WORKERS, ...).
 """
 
+import gc
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
+workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Concurrent keep-alive connections one worker takes before it leaves accepting to the others.
@@ -19,3 +20,11 @@ preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+
+
+def pre_fork(server, worker):
+    # The preloaded app's objects live as long as the process: moved out of the collector's
+    # sight, a full collection in a worker no longer walks them (shorter pauses, and pages stay
+    # shared with the master instead of being copied on write).
+    gc.freeze()
+
