@@ -41,7 +41,7 @@ from apps.jobs.services import (
 from apps.prelabel import selectors
 from apps.prelabel.backends import BackendConfigError, configured_backend_name, using
 from apps.prelabel.conf import GRABCUT, IMAGE_JOB_KIND, SAM2
-from apps.prelabel.images import ItemImageError, StorageError, load_item_rgb
+from apps.prelabel.images import ItemImageError, load_item_rgb
 from apps.prelabel.models import PrelabelItem, PrelabelItemStatus
 from apps.prelabel.services.records import mask_record, uncertainty_attributes, write_prelabels
 from apps.projects.models import LabelClass
@@ -172,7 +172,7 @@ def prelabel_job_run(job_id: int) -> None:
                 continue
             try:
                 prepared = _prepare_item(job, row_id, item_id)
-            except StorageError:
+            except OSError:  # storage (StorageError) or local disk: the rows go back
                 _release_rows([*(p.row_id for p in batch), row_id])
                 raise
             if prepared is None:
@@ -193,7 +193,7 @@ def prelabel_job_run(job_id: int) -> None:
         )
         job_finish(job_id, errors=[{"field": error.field, "messages": [str(error)]}], failed=True)
         return
-    except StorageError:
+    except OSError:  # retried by the task: give the job back so the retry can claim it
         job_release(job_id)
         raise
     _finish(job_id)

@@ -182,6 +182,28 @@ def test_storage_error_in_a_batch_puts_its_rows_back(
     assert Annotation.objects.filter(source="prelabel").count() == 5
 
 
+def test_a_disk_error_while_predicting_releases_the_job_for_its_retry(
+    project, coins, lead_client, batching, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A plain OSError (say the embedding cache's disk), not only StorageError, gives the job
+    back: the retry claims it again instead of finding it 'running' and leaving it there."""
+    backend = batching(2)
+    boxed_items(project, coins, 1)
+    real = BatchingGrabCut.predict_many
+    failures = [OSError(28, "No space left on device")]
+
+    def full_disk_once(self, *args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(BatchingGrabCut, "predict_many", full_disk_once)
+    job = start(lead_client, project, django_capture_on_commit_callbacks)
+    assert job.status == "succeeded" and job.attempts == 2
+    assert set(PrelabelItem.objects.filter(job=job).values_list("status", flat=True)) == {"done"}
+    assert backend.batches == [2]
+
+
 def test_batch_size_of():
     assert image_jobs.batch_size_of(GrabCutBackend()) == 1  # no predict_many
     assert image_jobs.batch_size_of(BatchingGrabCut(4)) == 4
