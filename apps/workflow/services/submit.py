@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.annotations.models import Annotation, Source
@@ -131,12 +131,15 @@ def _claim_submission(assignment: Assignment, member: Annotator, **changes: Any)
     The conditional UPDATE is the lock: a concurrent submit waits on the row, then finds the
     status changed and gets a 409; a retried request does too, so nothing is stored twice.
     """
-    columns = ", ".join(f"{quote(name)} = %s" for name in changes)
+    fields = [Assignment._meta.get_field(name) for name in changes]
+    columns = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Values prepared by their fields, as the ORM would (SQLite stores datetimes without offset).
+    values = [field.get_db_prep_save(changes[field.name], connection) for field in fields]
     with cursor() as cursor_:
         cursor_.execute(
             f"UPDATE {table(Assignment)} SET {columns}"
             " WHERE id = %s AND annotator_id = %s AND status = %s",
-            [*changes.values(), assignment.pk, member.pk, assignment.status],
+            [*values, assignment.pk, member.pk, assignment.status],
         )
         claimed = cursor_.rowcount
     if not claimed:

@@ -113,3 +113,17 @@ def test_honeypot_is_scored_and_not_sent_to_review(
     assert not Review.objects.exists()
     stats = client.get(f"/api/projects/{queue_project.pk}/me/stats/").json()
     assert stats["gold_accuracy"] == pytest.approx(0.5) and stats["submitted"] == 1
+
+
+def test_submission_time_is_stored_as_the_orm_stores_datetimes(
+    queue_project, regular_items, annotators, client_for
+):
+    """The submit's own UPDATE must write what a queryset would, or exact and range lookups on
+    submitted_at (reports, SLAs) miss the row on SQLite."""
+    client = client_for(annotators[0].user)
+    assignment = lease(client, queue_project)
+    response = submit(client, assignment, [box(queue_project.classes.first())])
+    assert response.status_code == 201, response.content
+    stored = Assignment.objects.get(pk=assignment["id"])
+    assert stored.submitted_at.tzinfo is not None
+    assert Assignment.objects.filter(pk=stored.pk, submitted_at=stored.submitted_at).exists()
