@@ -58,6 +58,10 @@ class ModelColumns:
                 found.append((index, convert, column))
         return found
 
+    @cached_property
+    def _attnames(self) -> list[str]:
+        return [f.attname for f in self.fields]
+
     def __len__(self) -> int:
         return len(self.fields)
 
@@ -65,10 +69,10 @@ class ModelColumns:
         values = list(values)
         for index, convert, column in self._converters:
             values[index] = convert(values[index], column, connection)
-        return self.model.from_db(connection.alias, [f.attname for f in self.fields], values)
+        return self.model.from_db(connection.alias, self._attnames, values)
 
 
-def build_row(row: Sequence[Any], parts: Sequence[ModelColumns]) -> tuple[Any, ...]:
+def _build_row(row: Sequence[Any], parts: Sequence[ModelColumns]) -> tuple[Any, ...]:
     """One instance per part from a row whose columns list the parts in order."""
     built, start = [], 0
     for part in parts:
@@ -98,7 +102,7 @@ def fetch_all(sql: str, params: Any, *parts: ModelColumns) -> list[tuple[Any, ..
     with cursor() as cursor_:
         cursor_.execute(sql, params)
         rows = cursor_.fetchall()
-    return [build_row(row, parts) for row in rows]
+    return [_build_row(row, parts) for row in rows]
 
 
 def fetch_one(sql: str, params: Any, *parts: ModelColumns) -> tuple[Any, ...] | None:
@@ -106,7 +110,7 @@ def fetch_one(sql: str, params: Any, *parts: ModelColumns) -> tuple[Any, ...] | 
     with cursor() as cursor_:
         cursor_.execute(sql, params)
         row = cursor_.fetchone()
-    return None if row is None else build_row(row, parts)
+    return None if row is None else _build_row(row, parts)
 
 
 def insert(model: type[Model], objects: Sequence[Model], batch_size: int = 2000) -> list[Model]:

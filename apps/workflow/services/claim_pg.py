@@ -1,12 +1,14 @@
-"""The queue's two hot statements on PostgreSQL, written once as SQL.
+"""The queue's hot statements, written once as SQL.
 
-Every pull runs "what does this annotator hold?" and, usually, "lease them the next slot". The
-ORM would rebuild and recompile both on every request, which costs more CPU than PostgreSQL
-spends running them; here each is one round trip that also returns the item the payload needs:
+Every pull runs "what does this annotator hold?" and, usually, "lease them the next slot"; every
+assignment endpoint loads its assignment and the caller's membership. The ORM would rebuild and
+recompile these on every request, which costs more CPU than PostgreSQL spends running them; here
+each is one round trip that also returns the item the payload needs:
 
-- `held`: the annotator's rework first, then their unexpired lease.
-- `claim`: `UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING`, joined
-  to the item, so concurrent pullers never wait on, or get, the same slot.
+- `held` (PostgreSQL): the annotator's rework first, then their unexpired lease.
+- `claim` (PostgreSQL): `UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1)
+  RETURNING`, joined to the item, so concurrent pullers never wait on, or get, the same slot.
+- `with_item_and_membership` (any database): an assignment, its item and the caller's membership.
 
 Table and column names come from the models, so a renamed field breaks the statements loudly
 (tests run them on PostgreSQL) rather than silently.
@@ -18,7 +20,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from apps.common.rows import ModelColumns, build_row, cursor, fetch_one, table
+from apps.common.rows import ModelColumns, fetch_one, table
 from apps.items.models import Item
 from apps.projects.models import Annotator, Project
 from apps.projects.selectors import MEMBER, PROJECT
@@ -115,12 +117,17 @@ def with_item_and_membership(
     assignment_id: int, user_id: int | None
 ) -> tuple[Assignment, Annotator | None] | None:
     """An assignment with its item, and the user's active membership of its project (any database)."""
-    with cursor() as cursor_:
-        cursor_.execute(_with_item_and_membership_sql(), {"id": assignment_id, "user": user_id})
-        row = cursor_.fetchone()
-    if row is None:
+    found = fetch_one(
+        _with_item_and_membership_sql(),
+        {"id": assignment_id, "user": user_id},
+        ASSIGNMENT,
+        ITEM,
+        MEMBER,
+        PROJECT,
+    )
+    if found is None:
         return None
-    assignment, item, member, project = build_row(row, (ASSIGNMENT, ITEM, MEMBER, PROJECT))
+    assignment, item, member, project = found
     assignment.item = item
     if member.pk is None:  # no membership: the LEFT JOIN's columns are all NULL
         return assignment, None
