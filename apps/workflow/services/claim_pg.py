@@ -5,7 +5,7 @@ assignment endpoint loads its assignment and the caller's membership. The ORM wo
 recompile these on every request, which costs more CPU than PostgreSQL spends running them; here
 each is one round trip that also returns the item the payload needs:
 
-- `held` (PostgreSQL): the annotator's rework first, then their unexpired lease.
+- `held` (any database): the annotator's rework first, then their unexpired lease.
 - `claim` (PostgreSQL): `UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1)
   RETURNING`, joined to the item, so concurrent pullers never wait on, or get, the same slot.
 - `with_item_and_membership` (any database): an assignment, its item and the caller's membership.
@@ -19,6 +19,8 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 from typing import Any
+
+from django.db import connection
 
 from apps.common.rows import ModelColumns, fetch_one, table
 from apps.items.models import Item
@@ -137,7 +139,9 @@ def with_item_and_membership(
 
 def held(member_id: int, now: datetime) -> Assignment | None:
     """The annotator's current work (rework first, then an unexpired lease), with its item."""
-    return _assignment(_held_sql(), _params(member=member_id, now=now))
+    # Prepared by the field, so SQLite compares it in the format it stores (any database).
+    expiry = Assignment._meta.get_field("lease_expires_at").get_db_prep_value(now, connection)
+    return _assignment(_held_sql(), _params(member=member_id, now=expiry))
 
 
 def claim(

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Avg, Case, Count, Exists, OuterRef, Q, When
+from django.db.models import Avg, Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from apps.items.models import Item
@@ -68,18 +68,7 @@ def _lease(project: Project, now) -> dict[str, Any]:
 
 def _current(member: Annotator, now) -> Assignment | None:
     """Work the annotator already holds: rework first, then an unexpired lease."""
-    if connection.vendor == "postgresql":
-        return claim_pg.held(member.pk, now)
-    held = Q(status=AssignmentStatus.REWORK) | Q(
-        status=AssignmentStatus.LEASED, lease_expires_at__gt=now
-    )
-    rework_first = Case(When(status=AssignmentStatus.REWORK, then=0), default=1)
-    return (
-        Assignment.objects.select_related("item")
-        .filter(held, annotator=member)
-        .order_by(rework_first, "id")
-        .first()
-    )
+    return claim_pg.held(member.pk, now)
 
 
 def _gold_assignment(member: Annotator, project: Project, now) -> Assignment | None:
