@@ -90,10 +90,6 @@ def _claim_sql(expired: bool) -> str:
     )
 
 
-def _params(**values: Any) -> dict[str, Any]:
-    return {"unreleased": list(UNRELEASED_BATCH_STATUSES), **values}
-
-
 def _assignment(sql: str, params: dict[str, Any]) -> Assignment | None:
     found = fetch_one(sql, params, ASSIGNMENT, ITEM)
     if found is None:
@@ -141,7 +137,7 @@ def held(member_id: int, now: datetime) -> Assignment | None:
     """The annotator's current work (rework first, then an unexpired lease), with its item."""
     # Prepared by the field, so SQLite compares it in the format it stores (any database).
     expiry = Assignment._meta.get_field("lease_expires_at").get_db_prep_value(now, connection)
-    return _assignment(_held_sql(), _params(member=member_id, now=expiry))
+    return _assignment(_held_sql(), {"member": member_id, "now": expiry})
 
 
 def claim(
@@ -150,5 +146,11 @@ def claim(
     """Lease the best open slot (or, with `expired`, a slot whose lease ran out) to the member."""
     return _assignment(
         _claim_sql(expired),
-        _params(project=project_id, member=member_id, now=now, expires=expires),
+        {
+            "project": project_id,
+            "member": member_id,
+            "now": now,
+            "expires": expires,
+            "unreleased": list(UNRELEASED_BATCH_STATUSES),
+        },
     )

@@ -95,3 +95,12 @@ def test_release_returns_the_slot(queue_project, regular_items, annotators, clie
     assert Assignment.objects.get(pk=assignment["id"]).status == "open"
     other = client_for(annotators[1].user)
     assert other.post(f"/api/assignments/{assignment['id']}/release/").status_code == 404
+
+
+def test_pulls_work_with_query_logging_on(queue_project, regular_items, annotators, settings):
+    """DEBUG logs every statement with its parameters (the embedded demo runs so): the queue's
+    hand-written statements must pass only parameters that the database can quote."""
+    settings.DEBUG = True
+    first = pull_next(member=annotators[0])
+    assert first is not None
+    assert pull_next(member=annotators[0]).pk == first.pk
