@@ -54,4 +54,5 @@ def test_unauthenticated_requests_are_refused(client, route, view):
     for method in HTTP_METHODS:
         if hasattr(view, method):
             response = getattr(client, method)(concrete(route))
-            assert response.status_code in (401, 403), (method, route, response.status_code)
+            assert response.status_code == 401, (method, route, response.status_code)
+            assert response["WWW-Authenticate"] == "Token", (method, route)

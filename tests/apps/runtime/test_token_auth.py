@@ -30,7 +30,8 @@ def test_a_valid_token_authenticates_as_its_user(project, annotator):
 def test_an_unknown_token_is_refused_as_invalid(project, annotator):
     Token.objects.create(user=annotator.user)
     response = token_client("0" * 40).get(f"/api/projects/{project.pk}/me/stats/")
-    assert response.status_code in (401, 403)  # 403: session auth is listed first
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json()["detail"] == "Invalid token."
 
 
@@ -39,7 +40,8 @@ def test_an_inactive_users_token_is_refused(project, annotator):
     annotator.user.is_active = False
     annotator.user.save()
     response = token_client(key).get(f"/api/projects/{project.pk}/me/stats/")
-    assert response.status_code in (401, 403)  # 403: session auth is listed first
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json()["detail"] == "User inactive or deleted."
 
 
