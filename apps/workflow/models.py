@@ -21,7 +21,11 @@ class AssignmentStatus(models.TextChoices):
 class Assignment(models.Model):
     """One annotator's turn at one item: a slot of the item's overlap, or a honeypot (gold)."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments")
+    # Not indexed on its own: every query by project also filters status, and assign_pull_order
+    # (project, status, ...) serves both; each extra index costs every claim and submit a write.
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="assignments")
     # Slots 0..k-1 of a regular item; gold assignments have no slot (null).
     slot = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -33,12 +37,11 @@ class Assignment(models.Model):
         max_length=16,
         choices=AssignmentStatus.choices,
         default=AssignmentStatus.OPEN,
-        db_index=True,
     )
     # The item's queue priority, copied here so the pull is one index scan (see set_item_priorities).
     priority = models.IntegerField(default=0)
     leased_at = models.DateTimeField(null=True, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     client_seconds = models.FloatField(null=True, blank=True)
     server_seconds = models.FloatField(null=True, blank=True)
@@ -60,7 +63,6 @@ class Assignment(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["project", "status"], name="assign_queue"),
             models.Index(
                 fields=["project", "status", "is_gold", "-priority", "id"], name="assign_pull_order"
             ),
@@ -89,11 +91,14 @@ DEFAULT_REVIEW_QUEUE = "review"
 class Review(models.Model):
     """A reviewer's decision on one submitted assignment, in a named queue."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="reviews")
+    # project, queue and status are indexed together (review_queue), which serves every lookup.
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="reviews", db_index=False
+    )
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reviews")
-    queue = models.CharField(max_length=64, default=DEFAULT_REVIEW_QUEUE, db_index=True)
+    queue = models.CharField(max_length=64, default=DEFAULT_REVIEW_QUEUE)
     status = models.CharField(
-        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING, db_index=True
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
     )
     priority = models.IntegerField(default=0)
     reviewer = models.ForeignKey(
