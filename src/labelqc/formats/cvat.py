@@ -20,13 +20,14 @@ by ``meta/.../original_size``.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from typing import Any, BinaryIO
 from xml.etree.ElementTree import Element
 
 from labelqc.formats._io import DEFAULT_MAX_BYTES, ProgressCallback, Source, parse_float
+from labelqc.formats._shapes import rotated_box
 from labelqc.formats._xml import XmlRecords
+from labelqc.formats.cvat_meta import CvatMeta
 from labelqc.formats.errors import ProblemCollector
 from labelqc.formats.masks import coco_rle_bbox, cvat_to_coco_rle
 from labelqc.formats.model import (
@@ -78,68 +79,6 @@ def read_cvat(
     return dataset
 
 
-class _MetaContext:
-    """What ``<meta>`` says: labels, attribute types, frame size, assignees."""
-
-    def __init__(self, meta: Element | None, annotator: str | None) -> None:
-        self.labels: dict[str, None] = {}
-        self.attribute_types: dict[str, str] = {}
-        self.frame_size: tuple[int, int] | None = None
-        self.default_annotator = annotator
-        self.task_annotators: dict[str, str] = {}
-        self.forced = annotator is not None
-        if meta is None:
-            return
-        for label in meta.iter("label"):
-            label_name = label.findtext("name")
-            if label_name:
-                self.labels.setdefault(label_name, None)
-            for attribute in label.iter("attribute"):
-                attr_name = attribute.findtext("name")
-                if attr_name:
-                    self.attribute_types[attr_name] = (
-                        attribute.findtext("input_type") or ""
-                    ).strip()
-        size = meta.find(".//original_size")
-        if size is not None:
-            width, height = (
-                parse_float(size.findtext("width")),
-                parse_float(size.findtext("height")),
-            )
-            if width and height:
-                self.frame_size = (int(width), int(height))
-        if self.forced:
-            return
-        job_assignee = _username(meta.find("job/assignee"))
-        task_assignee = _username(meta.find("task/assignee"))
-        self.default_annotator = job_assignee or task_assignee
-        for task in meta.iterfind("project/tasks/task"):
-            task_id, assignee = task.findtext("id"), _username(task.find("assignee"))
-            if task_id and assignee:
-                self.task_annotators[task_id.strip()] = assignee
-
-    def annotator_for(self, task_id: str | None) -> str | None:
-        if not self.forced and task_id is not None and task_id in self.task_annotators:
-            return self.task_annotators[task_id]
-        return self.default_annotator
-
-    def typed(self, attr_name: str, text: str) -> Any:
-        kind = self.attribute_types.get(attr_name)
-        if kind == "checkbox" or (kind is None and text in ("true", "false")):
-            return text.strip().lower() == "true"
-        if kind == "number":
-            value = parse_float(text)
-            return text if value is None else value
-        return text
-
-
-def _username(element: Element | None) -> str | None:
-    if element is None:
-        return None
-    text = (element.findtext("username") or "").strip()
-    return text or None
-
-
 class _Reader:
     """Reads the top-level elements handed to ``take`` in document order.
 
@@ -151,7 +90,7 @@ class _Reader:
         self.annotator = annotator
         self.tolerance = tolerance
         self.problems = ProblemCollector(display)
-        self.meta = _MetaContext(None, annotator)
+        self.meta = CvatMeta(None, annotator)
         self._meta_read = False
         self.images: dict[str, ImageRecord] = {}
         self.annotations: list[Annotation] = []
@@ -193,7 +132,7 @@ class _Reader:
         )
 
     def _start(self, meta: Element | None) -> None:
-        self.meta = _MetaContext(meta, self.annotator)
+        self.meta = CvatMeta(meta, self.annotator)
         self._meta_read = True
         for index, element in self._waiting:
             self._read(index, element)
@@ -333,7 +272,7 @@ class _Reader:
             rotation = parse_float(shape.get("rotation")) or 0.0
             if rotation % 360:
                 self.rotated += 1
-                ring = _rotated_corners(xtl, ytl, xbr, ybr, rotation)
+                ring = rotated_box(xtl, ytl, xbr, ybr, rotation, ((xtl + xbr) / 2, (ytl + ybr) / 2))
                 return self._polygon(((ring),), record, width, height)
             box = (xtl, ytl, xbr - xtl, ybr - ytl)
             reasons = box_problems(box, width, height, self.tolerance)
@@ -402,16 +341,3 @@ def _points(text: str | None) -> tuple[float, ...] | None:
             return None
         values += [x, y]
     return tuple(values)
-
-
-def _rotated_corners(
-    xtl: float, ytl: float, xbr: float, ybr: float, degrees: float
-) -> tuple[float, ...]:
-    """Corners of a box rotated clockwise (y down) by ``degrees`` about its centre, as CVAT."""
-    cx, cy = (xtl + xbr) / 2, (ytl + ybr) / 2
-    cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
-    ring: list[float] = []
-    for x, y in ((xtl, ytl), (xbr, ytl), (xbr, ybr), (xtl, ybr)):
-        dx, dy = x - cx, y - cy
-        ring += [cx + dx * cos - dy * sin, cy + dx * sin + dy * cos]
-    return tuple(ring)

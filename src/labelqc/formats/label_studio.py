@@ -12,7 +12,6 @@ error with ``rotation="error"``). Other result types are skipped and counted in 
 
 from __future__ import annotations
 
-import math
 import posixpath
 import re
 from collections import Counter
@@ -33,6 +32,7 @@ from labelqc.formats._io import (
     iter_streamed_records,
     read_json_source,
 )
+from labelqc.formats._shapes import rotated_box
 from labelqc.formats.errors import ProblemCollector
 from labelqc.formats.ls_brush import ls_rle_to_mask
 from labelqc.formats.masks import coco_rle_bbox, encode_coco_mask
@@ -333,7 +333,8 @@ class _TaskReader:
                 self.problems.add(record, "value.x/y/width/height", "missing or not numbers")
                 return None
             x, y, w, h = (float(v) / 100 for v in numbers)  # type: ignore[arg-type]
-            box = (x * width, y * height, w * width, h * height)
+            x0, y0 = x * width, y * height
+            box = (x0, y0, w * width, h * height)
             degrees = value.get("rotation", 0) or 0
             if not is_number(degrees):
                 self.problems.add(record, "value.rotation", "not a number")
@@ -343,7 +344,7 @@ class _TaskReader:
                     self.problems.add(record, "value.rotation", f"rotated by {degrees} degrees")
                     return None
                 self.rotated += 1
-                ring = _rotated_rectangle(box, float(degrees))
+                ring = rotated_box(x0, y0, x0 + box[2], y0 + box[3], float(degrees), (x0, y0))
                 return self._polygon(record, (ring,), width, height, {"rotation": float(degrees)})
             reasons = box_problems(box, width, height, self.tolerance)
             for reason in reasons:
@@ -398,14 +399,3 @@ class _TaskReader:
             self.problems.add(record, "value.rle", f"malformed brush RLE: {exc}")
             return None
         return {"geometry": "mask", "box": coco_rle_bbox(mask), "mask": mask}
-
-
-def _rotated_rectangle(box: tuple[float, float, float, float], degrees: float) -> tuple[float, ...]:
-    """Corners of a Label Studio rectangle rotated clockwise about its top-left corner."""
-    x, y, w, h = box
-    cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
-    corners = ((0.0, 0.0), (w, 0.0), (w, h), (0.0, h))
-    ring: list[float] = []
-    for dx, dy in corners:
-        ring += [x + dx * cos - dy * sin, y + dx * sin + dy * cos]
-    return tuple(ring)
