@@ -5,12 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-
-class ReportStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+from apps.jobs.models import ReportStatus
 
 
 class QualityReport(models.Model):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from apps.jobs.models import ReportStatus
 from labelqc.cost.defaults import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_CORRECTION_EFFORT,
@@ -116,13 +117,6 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class ReportStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
 
 
 class CostReport(models.Model):
