@@ -17,7 +17,7 @@ A second, short section times k-center greedy (our DiversitySampling) against sc
 CoreSet on a synthetic pool (--speed-items x 64 features, batch 50); both pick the same items.
 BLAS is pinned to one thread: the fits are far too small to gain from threads on a shared machine.
 
-    PYTHONPATH=src .venv/bin/python bench/bench_active_learning.py [--seeds 10]
+    PYTHONPATH=src .venv/bin/python bench/bench_active_learning.py [--seeds 30]
 """
 
 from __future__ import annotations
@@ -288,7 +288,7 @@ def time_k_center(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=10, help="number of seeds (default 10)")
+    parser.add_argument("--seeds", type=int, default=30, help="number of seeds (default 30)")
     parser.add_argument("--seed-offset", type=int, default=0, help="first seed (default 0)")
     parser.add_argument("--split-seed", type=int, default=0, help="train/test split seed")
     parser.add_argument(
