@@ -22,8 +22,6 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Count, Sum
-from django.utils import timezone
 
 from apps.audit.services import audit, snapshot
 from apps.common.exceptions import ServiceValidationError
@@ -34,7 +32,6 @@ from apps.jobs.services import (
     job_create,
     job_finish,
     job_is_cancelled,
-    job_progress,
     job_release,
     job_set_backend,
 )
@@ -43,12 +40,12 @@ from apps.prelabel.backends import BackendConfigError, configured_backend_name, 
 from apps.prelabel.conf import GRABCUT, IMAGE_JOB_KIND, SAM2
 from apps.prelabel.images import ItemImageError, load_item_rgb
 from apps.prelabel.models import PrelabelItem, PrelabelItemStatus
+from apps.prelabel.services import image_job_rows as job_rows
 from apps.prelabel.services.records import mask_record, uncertainty_attributes, write_prelabels
 from apps.projects.models import LabelClass
 from labelqc.prelabel import PrelabelError, PrelabelResult, aggregate_item, image_sha256
 
 AUTOMATIC = "none"
-MAX_LISTED = 100
 
 
 def _check_class(project_id: int, label_class: int | None) -> None:
@@ -164,7 +161,7 @@ def prelabel_job_run(job_id: int) -> None:
     try:
         for row_id, item_id in rows:
             if job_is_cancelled(job_id):
-                _release_rows([p.row_id for p in batch])
+                job_rows.release_rows([p.row_id for p in batch])
                 return
             if not PrelabelItem.objects.filter(pk=row_id, status=PrelabelItemStatus.PENDING).update(
                 status=PrelabelItemStatus.RUNNING
@@ -173,10 +170,10 @@ def prelabel_job_run(job_id: int) -> None:
             try:
                 prepared = _prepare_item(job, row_id, item_id)
             except OSError:  # storage (StorageError) or local disk: the rows go back
-                _release_rows([*(p.row_id for p in batch), row_id])
+                job_rows.release_rows([*(p.row_id for p in batch), row_id])
                 raise
             if prepared is None:
-                _progress(job_id)  # skipped or failed without a prediction
+                job_rows.progress(job_id)  # skipped or failed without a prediction
                 continue
             batch.append(prepared)
             if size is None:
@@ -196,21 +193,7 @@ def prelabel_job_run(job_id: int) -> None:
     except OSError:  # retried by the task: give the job back so the retry can claim it
         job_release(job_id)
         raise
-    _finish(job_id)
-
-
-def _release_rows(row_ids: list[int]) -> None:
-    """Claimed rows not yet written go back to pending (a retry or a later run takes them)."""
-    if row_ids:
-        PrelabelItem.objects.filter(pk__in=row_ids, status=PrelabelItemStatus.RUNNING).update(
-            status=PrelabelItemStatus.PENDING
-        )
-
-
-def _close_row(row_id: int, status: str, detail: str = "", **values: Any) -> None:
-    PrelabelItem.objects.filter(pk=row_id).update(
-        status=status, detail=detail[:2000], finished_at=timezone.now(), **values
-    )
+    job_rows.finish(job_id)
 
 
 def _prepare_item(job: Job, row_id: int, item_id: int) -> _Prepared | None:
@@ -228,12 +211,12 @@ def _prepare_item(job: Job, row_id: int, item_id: int) -> _Prepared | None:
         reason = f"no {params['prompt_source']} boxes to prompt with"
         if configured_backend_name() == GRABCUT:
             reason += " (GrabCut has no automatic mode)"
-        _close_row(row_id, PrelabelItemStatus.SKIPPED, reason)
+        job_rows.close_row(row_id, PrelabelItemStatus.SKIPPED, reason)
         return None
     try:
         rgb = load_item_rgb(item)
     except ItemImageError as error:
-        _close_row(row_id, PrelabelItemStatus.FAILED, str(error))
+        job_rows.close_row(row_id, PrelabelItemStatus.FAILED, str(error))
         return None
     return _Prepared(row_id, item_id, item.sha256 or "", rgb, entries)
 
@@ -247,7 +230,7 @@ def _predict_batch(job: Job, batch: list[_Prepared]) -> None:
     try:
         _predict_and_store(job, batch)
     except OSError:
-        _release_rows([p.row_id for p in batch])
+        job_rows.release_rows([p.row_id for p in batch])
         raise
 
 
@@ -263,7 +246,7 @@ def _predict_and_store(job: Job, batch: list[_Prepared]) -> None:
             )
             todo = [(key, prompt) for key, prompt in prepared.entries if key not in done_keys]
             if (prepared.entries and not todo) or (not prepared.entries and "auto" in done_keys):
-                _close_row(
+                job_rows.close_row(
                     prepared.row_id,
                     PrelabelItemStatus.DONE,
                     "already pre-labeled by this model",
@@ -274,7 +257,7 @@ def _predict_and_store(job: Job, batch: list[_Prepared]) -> None:
         results = _predict(backend, work)
         for (prepared, todo), result in zip(work, results, strict=True):
             if isinstance(result, Exception):
-                _close_row(
+                job_rows.close_row(
                     prepared.row_id,
                     PrelabelItemStatus.FAILED,
                     f"prediction failed: {result}",
@@ -285,7 +268,7 @@ def _predict_and_store(job: Job, batch: list[_Prepared]) -> None:
     for prepared, todo, result in outcomes:
         _store_results(job, prepared.row_id, prepared.item_id, todo, result, describe)
     for _ in batch:
-        _progress(job.pk)
+        job_rows.progress(job.pk)
 
 
 _PREDICTION_ERRORS = (PrelabelError, ValueError, RuntimeError)
@@ -359,7 +342,7 @@ def _store_results(
                 records=records,
                 reason=f"pre-labeling job {job.pk}",
             )
-            _close_row(
+            job_rows.close_row(
                 row_id,
                 PrelabelItemStatus.DONE,
                 detail,
@@ -371,54 +354,6 @@ def _store_results(
                 **describe,
             )
     except ServiceValidationError as error:
-        _close_row(
+        job_rows.close_row(
             row_id, PrelabelItemStatus.FAILED, f"invalid pre-label: {error.errors}", **describe
         )
-
-
-def _counts(job_id: int) -> dict[str, int]:
-    counts = dict.fromkeys(PrelabelItemStatus.values, 0)
-    for status, n in (
-        PrelabelItem.objects.filter(job_id=job_id)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    ):
-        counts[status] = n
-    return counts
-
-
-def _progress(job_id: int) -> None:
-    counts = _counts(job_id)
-    finished = counts["done"] + counts["failed"] + counts["skipped"]
-    job_progress(job_id, done=finished, failures=counts["failed"])
-
-
-def _finish(job_id: int) -> None:
-    counts = _counts(job_id)
-    rows = PrelabelItem.objects.filter(job_id=job_id)
-    failed = list(
-        rows.filter(status=PrelabelItemStatus.FAILED)
-        .order_by("id")
-        .values_list("item_id", "detail")
-    )
-    scored = list(
-        rows.filter(uncertainty_max__isnull=False).values_list("uncertainty_max", flat=True)
-    )
-    last = rows.exclude(model_id="").order_by("-id").values("backend", "model_id").first() or {}
-    result = {
-        "backend": last.get("backend") or Job.objects.get(pk=job_id).backend,
-        "model_id": last.get("model_id", ""),
-        "items": {key: counts[key] for key in ("done", "failed", "skipped", "pending")},
-        "masks_created": rows.aggregate(n=Sum("n_masks"))["n"] or 0,
-        "uncertainty": {
-            "items_scored": len(scored),
-            "mean_item_max": sum(scored) / len(scored) if scored else None,
-            "max": max(scored) if scored else None,
-        },
-        "failed_items": [{"item": pk, "error": detail} for pk, detail in failed[:MAX_LISTED]],
-    }
-    errors = [{"field": f"items.{pk}", "messages": [detail]} for pk, detail in failed[:MAX_LISTED]]
-    _progress(job_id)
-    all_failed = counts["failed"] > 0 and counts["done"] + counts["skipped"] == 0
-    job_finish(job_id, result=result, errors=errors, failed=all_failed)

@@ -16,7 +16,7 @@ from apps.annotations.models import Annotation
 from apps.jobs.models import Job
 from apps.prelabel import backends
 from apps.prelabel.models import PrelabelItem
-from apps.prelabel.services import image_jobs
+from apps.prelabel.services import image_job_rows, image_jobs
 from labelqc.prelabel import GrabCutBackend, PrelabelError
 from tests.apps.prelabel.conftest import upload_item
 
@@ -165,13 +165,13 @@ def test_storage_error_in_a_batch_puts_its_rows_back(
 
     monkeypatch.setattr(images, "read_item_bytes", flaky)
     seen: list[dict] = []
-    release = image_jobs._release_rows
+    release = image_job_rows.release_rows
 
     def spy(row_ids):
         seen.append(dict(PrelabelItem.objects.filter(pk__in=row_ids).values_list("pk", "status")))
         release(row_ids)
 
-    monkeypatch.setattr(image_jobs, "_release_rows", spy)
+    monkeypatch.setattr(image_job_rows, "release_rows", spy)
     job = start(lead_client, project, django_capture_on_commit_callbacks)
     # the first batch (coins, copy0) was written; copy1 was claimed, then put back
     assert len(seen) == 1 and set(seen[0].values()) == {"running"}

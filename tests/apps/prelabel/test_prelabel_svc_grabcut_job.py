@@ -13,7 +13,7 @@ from apps.annotations.models import Annotation
 from apps.audit.models import AuditEvent
 from apps.jobs.models import Job
 from apps.prelabel.models import PrelabelItem
-from apps.prelabel.services import image_jobs
+from apps.prelabel.services import image_job_rows, image_jobs
 from apps.prelabel.tasks import run_job
 from labelqc.prelabel.masks import decode_rle
 from tests.apps.prelabel.conftest import upload_item
@@ -130,7 +130,7 @@ def test_cancel_between_items(
             x=10, y=10, w=40, h=40, area=1600,
             created_at=other.created_at, updated_at=other.created_at,
         )  # fmt: skip
-    progress = image_jobs._progress
+    progress = image_job_rows.progress
     seen: list[int] = []
 
     def progress_then_cancel(job_id):
@@ -138,7 +138,7 @@ def test_cancel_between_items(
         seen.append(job_id)
         lead_client.delete(f"/api/jobs/{job_id}/")  # the user cancels after the first item
 
-    monkeypatch.setattr(image_jobs, "_progress", progress_then_cancel)
+    monkeypatch.setattr(image_job_rows, "progress", progress_then_cancel)
     body = {"selection": "all", "prompt_source": "human"}
     job_id = start(lead_client, project, body, django_capture_on_commit_callbacks).json()["id"]
     job = Job.objects.get(pk=job_id)
