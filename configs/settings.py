@@ -179,6 +179,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One stable name per choice set: without these, fields named alike ("status", "kind",
+    # "source") get hash-suffixed enums (Status933Enum) that generated clients would expose.
+    "ENUM_NAME_OVERRIDES": {
+        "AnnotationSourceEnum": "apps.annotations.models.Source",
+        "GeometryTypeEnum": "apps.annotations.models.GeometryType",
+        "CohortKindEnum": "apps.projects.models.CohortKind",
+        "BatchKindEnum": "apps.intake.models.BatchKind",
+        "BatchStatusEnum": "apps.intake.models.BatchStatus",
+        "ScreeningDecisionEnum": "apps.intake.models.Decision",
+        "RoundStatusEnum": "apps.active.models.RoundStatus",
+        "ReportStatusEnum": "apps.jobs.models.ReportStatus",
+        "RateUnitEnum": "apps.costs.models.RateUnit",
+    },
 }
 
 # Uploads: bound request bodies and decoded pixels (decompression bombs).
