@@ -171,6 +171,7 @@ const labelqc = (() => {
     wireJobRows();
   });
 
+  // Shared with the intake pages, which load this file before intake.js.
   return { api, errorText, pollJob };
 })();
 window.labelqc = labelqc;
