@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -46,6 +47,40 @@ def audit(
         entity_id=entity.pk,
         before=before,
         after=after,
+        reason=reason,
+    )
+
+
+@contextmanager
+def audited_change(
+    *,
+    actor: Any,
+    action: str,
+    entity: models.Model,
+    project_id: int | None = None,
+    reason: str = "",
+) -> Iterator[None]:
+    """Audit an in-place update of `entity` made inside the block, before and after.
+
+    Every audited update used to repeat snapshot-before, change, save, snapshot-after and
+    audit; this keeps the two snapshots on the same row and writes the event only when the
+    block ends normally. An exception inside writes nothing: it propagates and the caller's
+    transaction rolls the change back. `project_id` defaults to the entity's project (its own
+    pk when the entity is a project), read after the change like the event's `after`.
+    """
+    before = snapshot(entity)
+    yield
+    if project_id is None:
+        project_model = AuditEvent._meta.get_field("project").related_model
+        is_project = isinstance(entity, project_model)
+        project_id = entity.pk if is_project else entity.project_id  # type: ignore[attr-defined]
+    audit(
+        actor=actor,
+        project_id=project_id,
+        action=action,
+        entity=entity,
+        before=before,
+        after=snapshot(entity),
         reason=reason,
     )
 

@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
-from apps.audit.services import audit, snapshot
+from apps.audit.services import audit, audited_change, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Item, Video
 
@@ -130,23 +130,15 @@ def item_register_uri(
 
 @transaction.atomic
 def item_update(*, actor: Any, item: Item, data: dict[str, Any]) -> Item:
-    before = snapshot(item)
-    for key in ("scene_tags", "is_gold", "priority"):
-        if key in data:
-            setattr(item, key, data[key])
-    item.save()
-    if "priority" in data:
-        from apps.workflow.services.queue import set_item_priorities
+    with audited_change(actor=actor, action="item.update", entity=item):
+        for key in ("scene_tags", "is_gold", "priority"):
+            if key in data:
+                setattr(item, key, data[key])
+        item.save()
+        if "priority" in data:
+            from apps.workflow.services.queue import set_item_priorities
 
-        set_item_priorities(priorities={item.pk: item.priority})
-    audit(
-        actor=actor,
-        project_id=item.project_id,
-        action="item.update",
-        entity=item,
-        before=before,
-        after=snapshot(item),
-    )
+            set_item_priorities(priorities={item.pk: item.priority})
     return item
 
 

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from apps.audit.services import audit, snapshot
+from apps.audit.services import audit, audited_change, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.projects.models import Annotator, Cohort, LabelClass, Project
 
@@ -45,21 +45,13 @@ def project_create(*, actor: Any, data: dict[str, Any]) -> Project:
 
 @transaction.atomic
 def project_update(*, actor: Any, project: Project, data: dict[str, Any]) -> Project:
-    before = snapshot(project)
     if "name" in data and Project.objects.exclude(pk=project.pk).filter(name=data["name"]).exists():
         raise ServiceValidationError("a project with this name already exists", field="name")
-    for key, value in data.items():
-        if key in PROJECT_FIELDS:
-            setattr(project, key, value)
-    project.save()
-    audit(
-        actor=actor,
-        project=project,
-        action="project.update",
-        entity=project,
-        before=before,
-        after=snapshot(project),
-    )
+    with audited_change(actor=actor, action="project.update", entity=project):
+        for key, value in data.items():
+            if key in PROJECT_FIELDS:
+                setattr(project, key, value)
+        project.save()
     return project
 
 
@@ -83,7 +75,6 @@ def label_class_create(*, actor: Any, project_id: int, data: dict[str, Any]) -> 
 
 @transaction.atomic
 def label_class_update(*, actor: Any, label_class: LabelClass, data: dict[str, Any]) -> LabelClass:
-    before = snapshot(label_class)
     parent = data.get("parent", label_class.parent)
     if parent is not None:
         if parent.project_id != label_class.project_id:
@@ -101,17 +92,10 @@ def label_class_update(*, actor: Any, label_class: LabelClass, data: dict[str, A
         .exists()
     ):
         raise ServiceValidationError("a class with this name already exists", field="name")
-    for key, value in data.items():
-        setattr(label_class, key, value)
-    label_class.save()
-    audit(
-        actor=actor,
-        project_id=label_class.project_id,
-        action="class.update",
-        entity=label_class,
-        before=before,
-        after=snapshot(label_class),
-    )
+    with audited_change(actor=actor, action="class.update", entity=label_class):
+        for key, value in data.items():
+            setattr(label_class, key, value)
+        label_class.save()
     return label_class
 
 
@@ -161,21 +145,13 @@ def annotator_add(
 
 @transaction.atomic
 def annotator_update(*, actor: Any, member: Annotator, data: dict[str, Any]) -> Annotator:
-    before = snapshot(member)
     cohort = data.get("cohort")
     if cohort is not None and cohort.project_id != member.project_id:
         raise ServiceValidationError("cohort belongs to another project", field="cohort")
-    for key, value in data.items():
-        setattr(member, key, value)
-    member.save()
-    audit(
-        actor=actor,
-        project_id=member.project_id,
-        action="member.update",
-        entity=member,
-        before=before,
-        after=snapshot(member),
-    )
+    with audited_change(actor=actor, action="member.update", entity=member):
+        for key, value in data.items():
+            setattr(member, key, value)
+        member.save()
     return member
 
 
@@ -214,7 +190,6 @@ def label_class_delete(*, actor: Any, label_class: LabelClass) -> None:
 
 @transaction.atomic
 def cohort_update(*, actor: Any, cohort: Cohort, data: dict[str, Any]) -> Cohort:
-    before = snapshot(cohort)
     name = data.get("name")
     if (
         name
@@ -223,17 +198,10 @@ def cohort_update(*, actor: Any, cohort: Cohort, data: dict[str, Any]) -> Cohort
         .exists()
     ):
         raise ServiceValidationError("a cohort with this name already exists", field="name")
-    for key, value in data.items():
-        setattr(cohort, key, value)
-    cohort.save()
-    audit(
-        actor=actor,
-        project_id=cohort.project_id,
-        action="cohort.update",
-        entity=cohort,
-        before=before,
-        after=snapshot(cohort),
-    )
+    with audited_change(actor=actor, action="cohort.update", entity=cohort):
+        for key, value in data.items():
+            setattr(cohort, key, value)
+        cohort.save()
     return cohort
 
 

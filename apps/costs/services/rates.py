@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from apps.audit.services import audit, snapshot
+from apps.audit.services import audit, audited_change, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.costs.defaults import cost_defaults
 from apps.costs.domain import pure_card, unique_or_400
@@ -100,7 +100,6 @@ def rate_card_create(*, actor: Any, project_id: int, data: dict[str, Any]) -> Ra
 @transaction.atomic
 def rate_card_update(*, actor: Any, card: RateCard, changes: dict[str, Any]) -> RateCard:
     card = RateCard.objects.select_for_update().get(pk=card.pk)
-    before = snapshot(card)
     current = {**card_values(card), "cohort": card.cohort_id, "notes": card.notes}
     if "reviewer_rate_unit" in changes and not changes["reviewer_rate_unit"]:
         changes.setdefault("reviewer_rate_amount", None)  # dropping the reviewer rate
@@ -109,19 +108,12 @@ def rate_card_update(*, actor: Any, card: RateCard, changes: dict[str, Any]) -> 
     values = _check(
         card.project_id, {k: {**current, **changes}.get(k) for k in CARD_FIELDS}, card.pk
     )
-    card.cohort_id = values.pop("cohort")
-    for key, value in values.items():
-        setattr(card, key, "" if key == "notes" and value is None else value)
-    with unique_or_400("vendor", "this vendor and cohort already have a rate card"):
-        card.save()
-    audit(
-        actor=actor,
-        project_id=card.project_id,
-        action="cost.rate_card.update",
-        entity=card,
-        before=before,
-        after=snapshot(card),
-    )
+    with audited_change(actor=actor, action="cost.rate_card.update", entity=card):
+        card.cohort_id = values.pop("cohort")
+        for key, value in values.items():
+            setattr(card, key, "" if key == "notes" and value is None else value)
+        with unique_or_400("vendor", "this vendor and cohort already have a rate card"):
+            card.save()
     return card
 
 

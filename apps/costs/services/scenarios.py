@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from apps.audit.services import audit, snapshot
+from apps.audit.services import audit, audited_change, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.costs.domain import cost_error, segments_frame, unique_or_400, validate_segments
 from apps.costs.models import Scenario
@@ -59,25 +59,17 @@ def scenario_create(*, actor: Any, project_id: int, data: dict[str, Any]) -> Sce
 @transaction.atomic
 def scenario_update(*, actor: Any, scenario: Scenario, changes: dict[str, Any]) -> Scenario:
     scenario = Scenario.objects.select_for_update().get(pk=scenario.pk)
-    before = snapshot(scenario)
     if "name" in changes:
         _check_name(scenario.project_id, changes["name"], scenario.pk)
     if "segments" in changes:
         changes["segments"] = validate_segments(changes["segments"])
-    for key in SCENARIO_FIELDS:
-        if key in changes:
-            setattr(scenario, key, changes[key])
-    with unique_or_400("name", "a scenario with this name already exists"):
-        scenario.save()
-    _clear_other_baselines(scenario)
-    audit(
-        actor=actor,
-        project_id=scenario.project_id,
-        action="cost.scenario.update",
-        entity=scenario,
-        before=before,
-        after=snapshot(scenario),
-    )
+    with audited_change(actor=actor, action="cost.scenario.update", entity=scenario):
+        for key in SCENARIO_FIELDS:
+            if key in changes:
+                setattr(scenario, key, changes[key])
+        with unique_or_400("name", "a scenario with this name already exists"):
+            scenario.save()
+        _clear_other_baselines(scenario)
     return scenario
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from apps.audit.services import audit, audit_many, snapshot
+from apps.audit.services import audit, audit_many, audited_change, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.intake.models import (
     BEFORE_RELEASE,
@@ -63,33 +63,25 @@ def batch_create(*, actor: Any, project_id: int, data: dict[str, Any]) -> Batch:
 
 @transaction.atomic
 def batch_update(*, actor: Any, batch: Batch, changes: dict[str, Any]) -> Batch:
-    before = snapshot(batch)
-    if "cohort" in changes:
-        _check_cohort(batch.project_id, changes["cohort"])
-        batch.cohort_id = changes["cohort"]
-    if "name" in changes:
-        _check_name(batch.project_id, changes["name"], exclude=batch.pk)
-    for key in ("name", "kind", "vendor", "notes"):
-        if key in changes:
-            setattr(batch, key, changes[key])
-    if "status" in changes and changes["status"] != batch.status:
-        if changes["status"] != BatchStatus.DELIVERED:
-            raise ServiceValidationError(
-                "only 'delivered' can be set here; other states follow from screening, "
-                "release and inspection",
-                field="status",
-            )
-        require_status(batch, DELIVERABLE_FROM, "mark delivered")
-        batch.status = BatchStatus.DELIVERED
-    batch.save()
-    audit(
-        actor=actor,
-        project_id=batch.project_id,
-        action="intake.batch.update",
-        entity=batch,
-        before=before,
-        after=snapshot(batch),
-    )
+    with audited_change(actor=actor, action="intake.batch.update", entity=batch):
+        if "cohort" in changes:
+            _check_cohort(batch.project_id, changes["cohort"])
+            batch.cohort_id = changes["cohort"]
+        if "name" in changes:
+            _check_name(batch.project_id, changes["name"], exclude=batch.pk)
+        for key in ("name", "kind", "vendor", "notes"):
+            if key in changes:
+                setattr(batch, key, changes[key])
+        if "status" in changes and changes["status"] != batch.status:
+            if changes["status"] != BatchStatus.DELIVERED:
+                raise ServiceValidationError(
+                    "only 'delivered' can be set here; other states follow from screening, "
+                    "release and inspection",
+                    field="status",
+                )
+            require_status(batch, DELIVERABLE_FROM, "mark delivered")
+            batch.status = BatchStatus.DELIVERED
+        batch.save()
     return batch
 
 
@@ -131,18 +123,14 @@ def _memberships(actor: Any, batch: Batch, item_ids: list[int], reason: str) -> 
     )
     if batch.status != BatchStatus.DRAFT:
         # New items are unscreened: the batch needs screening again before release.
-        before = snapshot(batch)
-        batch.status = BatchStatus.DRAFT
-        batch.save(update_fields=["status"])
-        audit(
+        with audited_change(
             actor=actor,
-            project_id=batch.project_id,
             action="intake.batch.update",
             entity=batch,
-            before=before,
-            after=snapshot(batch),
             reason="items added: screening needed again",
-        )
+        ):
+            batch.status = BatchStatus.DRAFT
+            batch.save(update_fields=["status"])
     return rows
 
 

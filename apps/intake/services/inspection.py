@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.annotations.services import validate_records
-from apps.audit.services import audit, audit_many, snapshot
+from apps.audit.services import audit, audit_many, audited_change, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.common.roles import Role
 from apps.intake import selectors
@@ -102,25 +102,21 @@ def inspection_start(*, actor: Any, batch: Batch, seed: int | None = None) -> Ba
         InspectionItem.objects.bulk_create(
             InspectionItem(inspection=inspection, item_id=item_id) for item_id in sampled
         )
-        before = snapshot(batch)
-        batch.status = BatchStatus.SAMPLING
-        batch.save(update_fields=["status"])
-        audit(
+        with audited_change(
             actor=actor,
-            project_id=batch.project_id,
-            action="intake.inspection.start",
-            entity=inspection,
-            after=_inspection_snapshot(inspection),
-        )
-        audit(
-            actor=actor,
-            project_id=batch.project_id,
             action="intake.batch.update",
             entity=batch,
-            before=before,
-            after=snapshot(batch),
             reason=f"inspection {inspection.pk} started",
-        )
+        ):
+            batch.status = BatchStatus.SAMPLING
+            batch.save(update_fields=["status"])
+            audit(
+                actor=actor,
+                project_id=batch.project_id,
+                action="intake.inspection.start",
+                entity=inspection,
+                after=_inspection_snapshot(inspection),
+            )
     return inspection
 
 
@@ -148,19 +144,16 @@ def _open_item(inspection: BatchInspection, item_id: int, mode: str) -> Inspecti
     return row
 
 
-def _reviewed(row: InspectionItem, actor: Any, note: str, action: str, before: dict) -> None:
-    row.note = note
-    row.reviewed_by = _user(actor)
-    row.reviewed_at = timezone.now()
-    row.save()
-    audit(
-        actor=actor,
-        project_id=row.inspection.batch.project_id,
-        action=action,
-        entity=row,
-        before=before,
-        after=snapshot(row),
-    )
+def _reviewed(row: InspectionItem, actor: Any, note: str, action: str, **review: Any) -> None:
+    """Save the review of a sampled item (the given fields, the note, who and when), audited."""
+    project_id = row.inspection.batch.project_id
+    with audited_change(actor=actor, action=action, entity=row, project_id=project_id):
+        for key, value in review.items():
+            setattr(row, key, value)
+        row.note = note
+        row.reviewed_by = _user(actor)
+        row.reviewed_at = timezone.now()
+        row.save()
 
 
 @transaction.atomic
@@ -203,9 +196,7 @@ def reference_submit(
                 "truncated": bool(attributes.get("truncated", False)),
             }
         )
-    before = snapshot(row)
-    row.reference = reference
-    _reviewed(row, actor, note, "intake.inspection.reference", before)
+    _reviewed(row, actor, note, "intake.inspection.reference", reference=reference)
     return row
 
 
@@ -225,9 +216,8 @@ def defects_mark(
         raise ServiceValidationError(
             f"unknown defect type(s) {unknown}; one of {list(DEFECT_TYPES)}", field="defects"
         )
-    before = snapshot(row)
-    row.marks = {name: int(counts.get(name, 0)) for name in DEFECT_TYPES}
-    _reviewed(row, actor, note, "intake.inspection.defects", before)
+    marks = {name: int(counts.get(name, 0)) for name in DEFECT_TYPES}
+    _reviewed(row, actor, note, "intake.inspection.defects", marks=marks)
     return row
 
 
@@ -331,23 +321,19 @@ def inspection_decide(*, actor: Any, inspection: BatchInspection) -> BatchInspec
 
 def _apply_to_batch(actor: Any, inspection: BatchInspection) -> None:
     batch = Batch.objects.select_for_update().get(pk=inspection.batch_id)
-    before = snapshot(batch)
-    if inspection.verdict == Verdict.ACCEPT:
-        batch.status = BatchStatus.ACCEPTED
-    else:
-        batch.status = BatchStatus.REJECTED
-        batch.rework_cycles += 1
-    batch.save(update_fields=["status", "rework_cycles"])
-    audit(
+    with audited_change(
         actor=actor,
-        project_id=batch.project_id,
         action=f"intake.batch.{inspection.verdict}",
         entity=batch,
-        before=before,
-        after=snapshot(batch),
         reason=f"inspection {inspection.pk}: {inspection.n_defective} defective of "
         f"{inspection.sample_size} (Ac {inspection.accept_number})",
-    )
+    ):
+        if inspection.verdict == Verdict.ACCEPT:
+            batch.status = BatchStatus.ACCEPTED
+        else:
+            batch.status = BatchStatus.REJECTED
+            batch.rework_cycles += 1
+        batch.save(update_fields=["status", "rework_cycles"])
 
 
 def _send_back(actor: Any, inspection: BatchInspection) -> int:

@@ -13,7 +13,7 @@ from django.db.models import Avg
 from django.utils import timezone
 
 from apps.annotations.models import Annotation, Source
-from apps.audit.services import audit, snapshot
+from apps.audit.services import audit, audited_change, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.common.rows import ModelColumns, fetch_all, quote, table
 from apps.items.models import Item
@@ -55,20 +55,12 @@ def rule_create(
 
 @transaction.atomic
 def rule_update(*, actor: Any, rule: EscalationRule, data: dict[str, Any]) -> EscalationRule:
-    before = snapshot(rule)
     if "definition" in data:
         data["definition"] = _checked(data["definition"])
-    for key, value in data.items():
-        setattr(rule, key, value)
-    rule.save()
-    audit(
-        actor=actor,
-        project_id=rule.project_id,
-        action="rule.update",
-        entity=rule,
-        before=before,
-        after=snapshot(rule),
-    )
+    with audited_change(actor=actor, action="rule.update", entity=rule):
+        for key, value in data.items():
+            setattr(rule, key, value)
+        rule.save()
     return rule
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.annotations.models import Annotation
 from apps.annotations.services import annotation_update
-from apps.audit.services import audit, snapshot
+from apps.audit.services import audited_change
 from apps.common.exceptions import ServiceValidationError
 from apps.projects.models import Annotator, Project
 from apps.workflow.models import Assignment, AssignmentStatus, Review, ReviewStatus
@@ -83,61 +83,52 @@ def decide_review(
             and review.lease_expires_at > timezone.now()
         ):
             raise AssignmentConflict("this review is leased to another reviewer", review.status)
-        before = snapshot(review)
-        assignment = review.assignment
-        if decision == "edit":
-            for index, edit in enumerate(edits or []):
-                annotation = Annotation.objects.filter(
-                    pk=edit.get("annotation"), item_id=assignment.item_id
-                ).first()
-                if annotation is None:
-                    raise ServiceValidationError(
-                        "is not an annotation of this item", field=f"edits[{index}].annotation"
+        with audited_change(actor=actor, action=f"review.{decision}", entity=review, reason=reason):
+            assignment = review.assignment
+            if decision == "edit":
+                for index, edit in enumerate(edits or []):
+                    annotation = Annotation.objects.filter(
+                        pk=edit.get("annotation"), item_id=assignment.item_id
+                    ).first()
+                    if annotation is None:
+                        raise ServiceValidationError(
+                            "is not an annotation of this item", field=f"edits[{index}].annotation"
+                        )
+                    changes = {
+                        k: v
+                        for k, v in edit.items()
+                        if k in ("label_class", "geometry_type", "geometry", "attributes")
+                    }
+                    annotation_update(
+                        actor=actor,
+                        annotation=annotation,
+                        base_version=edit["version"],
+                        changes=changes,
+                        role=role,
+                        member=member,
+                        reason=reason or "review edit",
                     )
-                changes = {
-                    k: v
-                    for k, v in edit.items()
-                    if k in ("label_class", "geometry_type", "geometry", "attributes")
-                }
-                annotation_update(
-                    actor=actor,
-                    annotation=annotation,
-                    base_version=edit["version"],
-                    changes=changes,
-                    role=role,
-                    member=member,
-                    reason=reason or "review edit",
+                review.status = ReviewStatus.EDITED
+            elif decision == "approve":
+                review.status = ReviewStatus.APPROVED
+            elif decision == "reject":
+                review.status = ReviewStatus.REJECTED
+                Assignment.objects.filter(pk=assignment.pk).update(
+                    status=AssignmentStatus.REWORK, rework_cycles=assignment.rework_cycles + 1
                 )
-            review.status = ReviewStatus.EDITED
-        elif decision == "approve":
-            review.status = ReviewStatus.APPROVED
-        elif decision == "reject":
-            review.status = ReviewStatus.REJECTED
-            Assignment.objects.filter(pk=assignment.pk).update(
-                status=AssignmentStatus.REWORK, rework_cycles=assignment.rework_cycles + 1
-            )
-        else:
-            review.status = ReviewStatus.ESCALATED
-            Review.objects.create(
-                project_id=review.project_id,
-                assignment=assignment,
-                queue=queue.strip(),
-                priority=review.priority,
-                reason=reason,
-                cycle=review.cycle,
-                due_at=review.due_at,
-            )
-        review.reviewer = member or review.reviewer
-        review.reason = reason or review.reason
-        review.decided_at = timezone.now()
-        review.save()
-        audit(
-            actor=actor,
-            project_id=review.project_id,
-            action=f"review.{decision}",
-            entity=review,
-            before=before,
-            after=snapshot(review),
-            reason=reason,
-        )
+            else:
+                review.status = ReviewStatus.ESCALATED
+                Review.objects.create(
+                    project_id=review.project_id,
+                    assignment=assignment,
+                    queue=queue.strip(),
+                    priority=review.priority,
+                    reason=reason,
+                    cycle=review.cycle,
+                    due_at=review.due_at,
+                )
+            review.reviewer = member or review.reviewer
+            review.reason = reason or review.reason
+            review.decided_at = timezone.now()
+            review.save()
     return review
