@@ -29,34 +29,34 @@ from apps.projects.apis import (
 api = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
     path("projects/", ProjectListApi.as_view(), name="project-list"),
-    path("projects/<int:project_id>/", ProjectDetailApi.as_view(), name="project-detail"),
-    path("projects/<int:project_id>/classes/", LabelClassListApi.as_view(), name="class-list"),
-    path("classes/<int:class_id>/", LabelClassDetailApi.as_view(), name="class-detail"),
-    path("projects/<int:project_id>/cohorts/", CohortListApi.as_view(), name="cohort-list"),
+    path("projects/<id:project_id>/", ProjectDetailApi.as_view(), name="project-detail"),
+    path("projects/<id:project_id>/classes/", LabelClassListApi.as_view(), name="class-list"),
+    path("classes/<id:class_id>/", LabelClassDetailApi.as_view(), name="class-detail"),
+    path("projects/<id:project_id>/cohorts/", CohortListApi.as_view(), name="cohort-list"),
     path(
-        "projects/<int:project_id>/annotators/", AnnotatorListApi.as_view(), name="annotator-list"
+        "projects/<id:project_id>/annotators/", AnnotatorListApi.as_view(), name="annotator-list"
     ),
-    path("cohorts/<int:cohort_id>/", CohortDetailApi.as_view(), name="cohort-detail"),
-    path("annotators/<int:annotator_id>/", AnnotatorDetailApi.as_view(), name="annotator-detail"),
-    path("projects/<int:project_id>/items/", ProjectItemsApi.as_view(), name="item-list"),
-    path("items/<int:item_id>/", ItemDetailApi.as_view(), name="item-detail"),
-    path("items/<int:item_id>/image/", ItemImageApi.as_view(), name="item-image"),
+    path("cohorts/<id:cohort_id>/", CohortDetailApi.as_view(), name="cohort-detail"),
+    path("annotators/<id:annotator_id>/", AnnotatorDetailApi.as_view(), name="annotator-detail"),
+    path("projects/<id:project_id>/items/", ProjectItemsApi.as_view(), name="item-list"),
+    path("items/<id:item_id>/", ItemDetailApi.as_view(), name="item-detail"),
+    path("items/<id:item_id>/image/", ItemImageApi.as_view(), name="item-image"),
     path(
-        "projects/<int:project_id>/annotations/",
+        "projects/<id:project_id>/annotations/",
         ProjectAnnotationsApi.as_view(),
         name="annotation-list",
     ),
     path(
-        "projects/<int:project_id>/annotations/imports/",
+        "projects/<id:project_id>/annotations/imports/",
         ProjectAnnotationImportsApi.as_view(),
         name="annotation-import",
     ),
     path(
-        "annotations/<int:annotation_id>/", AnnotationDetailApi.as_view(), name="annotation-detail"
+        "annotations/<id:annotation_id>/", AnnotationDetailApi.as_view(), name="annotation-detail"
     ),
-    path("projects/<int:project_id>/audit/", ProjectAuditApi.as_view(), name="audit-list"),
-    path("projects/<int:project_id>/jobs/", ProjectJobsApi.as_view(), name="job-list"),
-    path("jobs/<int:job_id>/", JobDetailApi.as_view(), name="job-detail"),
+    path("projects/<id:project_id>/audit/", ProjectAuditApi.as_view(), name="audit-list"),
+    path("projects/<id:project_id>/jobs/", ProjectJobsApi.as_view(), name="job-list"),
+    path("jobs/<id:job_id>/", JobDetailApi.as_view(), name="job-detail"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

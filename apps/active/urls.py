@@ -4,12 +4,12 @@ from apps.active import apis
 
 urlpatterns = [
     path(
-        "projects/<int:project_id>/active-learning/rounds/",
+        "projects/<id:project_id>/active-learning/rounds/",
         apis.ProjectRoundsApi.as_view(),
         name="al-round-list",
     ),
     path(
-        "active-learning/rounds/<int:round_id>/",
+        "active-learning/rounds/<id:round_id>/",
         apis.RoundDetailApi.as_view(),
         name="al-round-detail",
     ),

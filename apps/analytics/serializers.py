@@ -3,20 +3,15 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.analytics.models import QualityReport
+from apps.common.ids import IdField
 
 
 class ReportStartInput(serializers.Serializer):
     since = serializers.DateTimeField(required=False, allow_null=True, default=None)
     until = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    class_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list
-    )
-    cohort_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list
-    )
-    annotator_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list
-    )
+    class_ids = serializers.ListField(child=IdField(), required=False, default=list)
+    cohort_ids = serializers.ListField(child=IdField(), required=False, default=list)
+    annotator_ids = serializers.ListField(child=IdField(), required=False, default=list)
     window = serializers.CharField(required=False, default="1D", max_length=16)
     shards = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=64, default=None

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,6 +10,7 @@ from apps.annotations import selectors, services
 from apps.annotations.models import Annotation
 from apps.annotations.serializers import (
     AnnotationBulkInput,
+    AnnotationDeleteQuery,
     AnnotationFilterInput,
     AnnotationImportInput,
     AnnotationOutput,
@@ -97,24 +98,17 @@ class AnnotationDetailApi(RoleScopedApi):
         )
         return Response(AnnotationOutput(updated).data)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("version", int, required=False),
-            OpenApiParameter("reason", str),
-        ],
-        responses={204: None},
-    )
+    @extend_schema(parameters=[AnnotationDeleteQuery], responses={204: None})
     def delete(self, request: Request, annotation_id: int) -> Response:
-        version = request.query_params.get("version")
-        if version is not None and not version.isdigit():
-            return Response({"version": ["must be an integer"]}, status=status.HTTP_400_BAD_REQUEST)
+        query = AnnotationDeleteQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         services.annotation_delete(
             actor=request.user,
             annotation=self._annotation(request),
-            base_version=int(version) if version is not None else None,
+            base_version=query.validated_data.get("version"),
             role=self.get_role(request),
             member=self.member,
-            reason=request.query_params.get("reason", ""),
+            reason=query.validated_data["reason"],
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

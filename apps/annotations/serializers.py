@@ -4,11 +4,12 @@ from django.conf import settings
 from rest_framework import serializers
 
 from apps.annotations.models import Annotation, GeometryType, Source
+from apps.common.ids import MAX_INT, IdField
 
 
 class AnnotationInput(serializers.Serializer):
-    item = serializers.IntegerField(min_value=1)
-    label_class = serializers.IntegerField(min_value=1)
+    item = IdField()
+    label_class = IdField()
     geometry_type = serializers.ChoiceField(choices=GeometryType.choices)
     geometry = serializers.JSONField(required=False, default=dict)
     attributes = serializers.DictField(required=False, default=dict)
@@ -16,7 +17,7 @@ class AnnotationInput(serializers.Serializer):
         required=False, allow_null=True, default=None, min_value=0.0, max_value=1.0
     )
     source = serializers.ChoiceField(choices=Source.choices, required=False, default=Source.HUMAN)
-    author = serializers.IntegerField(required=False, allow_null=True, default=None)
+    author = IdField(required=False, allow_null=True, default=None)
     model_id = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     created_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
@@ -47,8 +48,8 @@ class AnnotationImportInput(serializers.Serializer):
 
 
 class AnnotationUpdateInput(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1)
-    label_class = serializers.IntegerField(min_value=1, required=False)
+    version = serializers.IntegerField(min_value=1, max_value=MAX_INT)
+    label_class = IdField(required=False)
     geometry_type = serializers.ChoiceField(choices=GeometryType.choices, required=False)
     geometry = serializers.JSONField(required=False)
     attributes = serializers.DictField(required=False)
@@ -56,10 +57,17 @@ class AnnotationUpdateInput(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
+class AnnotationDeleteQuery(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, max_value=MAX_INT, required=False, help_text="the version you edited"
+    )
+    reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+
+
 class AnnotationFilterInput(serializers.Serializer):
-    item = serializers.IntegerField(required=False, min_value=1)
-    annotator = serializers.IntegerField(required=False, min_value=1)
-    label_class = serializers.IntegerField(required=False, min_value=1)
+    item = IdField(required=False)
+    annotator = IdField(required=False)
+    label_class = IdField(required=False)
     source = serializers.ChoiceField(choices=Source.choices, required=False)
     created_after = serializers.DateTimeField(required=False)
     created_before = serializers.DateTimeField(required=False)

@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.audit.models import AuditEvent
+from apps.common.ids import IdField
 from apps.common.roles import MANAGERS
 from apps.common.views import RoleScopedApi
 
@@ -13,8 +14,8 @@ from apps.common.views import RoleScopedApi
 class AuditFilterInput(serializers.Serializer):
     action = serializers.CharField(required=False, max_length=64)
     entity_type = serializers.CharField(required=False, max_length=64)
-    entity_id = serializers.IntegerField(required=False, min_value=1)
-    actor = serializers.IntegerField(required=False, min_value=1)
+    entity_id = IdField(required=False)
+    actor = IdField(required=False)
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
 

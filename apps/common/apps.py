@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.urls import register_converter
 
 
 class CommonConfig(AppConfig):
     name = "apps.common"
     label = "common"
+
+    def ready(self) -> None:
+        from apps.common.ids import IdConverter
+
+        # Before any URLconf is imported: every route names its ids `<id:...>`.
+        register_converter(IdConverter, "id")

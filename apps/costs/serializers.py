@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.common.ids import MAX_INT, IdField
 from apps.costs.models import Budget, CostReport, Period, RateCard, RateUnit, Scenario
 from apps.costs.services.tables import TABLE_NAMES
 
@@ -13,7 +14,7 @@ optional_number = {"required": False, "allow_null": True}
 
 class RateCardInput(serializers.Serializer):
     vendor = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    cohort = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    cohort = IdField(required=False, allow_null=True)
     rate_unit = serializers.ChoiceField(choices=RateUnit.choices)
     rate_amount = serializers.FloatField()
     reviewer_rate_unit = serializers.ChoiceField(
@@ -57,7 +58,7 @@ class BudgetInput(serializers.Serializer):
     currency = serializers.CharField(max_length=8, required=False)
     period = serializers.ChoiceField(choices=Period.choices, required=False)
     per_period_amount = serializers.FloatField(**optional_number)
-    planned_labels = serializers.IntegerField(min_value=0, **optional_number)
+    planned_labels = serializers.IntegerField(min_value=0, max_value=MAX_INT, **optional_number)
 
 
 class BudgetOutput(serializers.ModelSerializer):
@@ -91,7 +92,7 @@ class ScenarioOutput(serializers.ModelSerializer):
 
 class ScenarioCompareInput(serializers.Serializer):
     scenario_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=10
+        child=IdField(), required=False, default=list, max_length=10
     )
     # name -> segments, compared without being stored.
     scenarios = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)

@@ -4,48 +4,48 @@ from apps.costs import apis
 
 urlpatterns = [
     path(
-        "projects/<int:project_id>/costs/rate-cards/",
+        "projects/<id:project_id>/costs/rate-cards/",
         apis.RateCardListApi.as_view(),
         name="cost-rate-card-list",
     ),
     path(
-        "cost-rate-cards/<int:rate_card_id>/",
+        "cost-rate-cards/<id:rate_card_id>/",
         apis.RateCardDetailApi.as_view(),
         name="cost-rate-card-detail",
     ),
-    path("projects/<int:project_id>/costs/budget/", apis.BudgetApi.as_view(), name="cost-budget"),
+    path("projects/<id:project_id>/costs/budget/", apis.BudgetApi.as_view(), name="cost-budget"),
     path(
-        "projects/<int:project_id>/costs/scenarios/",
+        "projects/<id:project_id>/costs/scenarios/",
         apis.ScenarioListApi.as_view(),
         name="cost-scenario-list",
     ),
     path(
-        "projects/<int:project_id>/costs/scenarios/compare/",
+        "projects/<id:project_id>/costs/scenarios/compare/",
         apis.ScenarioCompareApi.as_view(),
         name="cost-scenario-compare",
     ),
     path(
-        "cost-scenarios/<int:scenario_id>/",
+        "cost-scenarios/<id:scenario_id>/",
         apis.ScenarioDetailApi.as_view(),
         name="cost-scenario-detail",
     ),
     path(
-        "projects/<int:project_id>/costs/reports/",
+        "projects/<id:project_id>/costs/reports/",
         apis.CostReportListApi.as_view(),
         name="cost-report-list",
     ),
     path(
-        "projects/<int:project_id>/costs/reports/latest/",
+        "projects/<id:project_id>/costs/reports/latest/",
         apis.LatestCostReportApi.as_view(),
         name="cost-report-latest",
     ),
     path(
-        "cost-reports/<int:cost_report_id>/",
+        "cost-reports/<id:cost_report_id>/",
         apis.CostReportDetailApi.as_view(),
         name="cost-report-detail",
     ),
     path(
-        "cost-reports/<int:cost_report_id>/csv/",
+        "cost-reports/<id:cost_report_id>/csv/",
         apis.CostReportCsvApi.as_view(),
         name="cost-report-csv",
     ),

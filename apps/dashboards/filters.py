@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django import forms
 
+from apps.common.ids import MAX_ID
 from apps.projects.models import Cohort, LabelClass
 
 FILTER_FIELDS = ("since", "until", "cohort", "label_class")
@@ -26,8 +27,8 @@ class PageInputError(Exception):
 class FilterForm(forms.Form):
     since = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     until = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
-    cohort = forms.IntegerField(required=False, min_value=1)
-    label_class = forms.IntegerField(required=False, min_value=1)
+    cohort = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    label_class = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     format = forms.ChoiceField(required=False, choices=[("", "html"), ("csv", "csv")])
     table = forms.SlugField(required=False, max_length=64)
 

@@ -5,6 +5,6 @@ from django.urls import path
 from apps.intake import views
 
 urlpatterns = [
-    path("projects/<int:project_id>/batches/", views.batches_page, name="intake-batches-page"),
-    path("batches/<int:batch_id>/", views.batch_page, name="intake-batch-page"),
+    path("projects/<id:project_id>/batches/", views.batches_page, name="intake-batches-page"),
+    path("batches/<id:batch_id>/", views.batch_page, name="intake-batch-page"),
 ]

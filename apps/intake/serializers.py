@@ -8,6 +8,7 @@ from dataclasses import asdict
 from rest_framework import serializers
 
 from apps.annotations.models import GeometryType
+from apps.common.ids import MAX_INT, IdField
 from apps.intake.models import (
     Batch,
     BatchInspection,
@@ -34,7 +35,7 @@ MAX_SEED = 2**63 - 1
 class BatchInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=BatchKind.choices, required=False)
-    cohort = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    cohort = IdField(required=False, allow_null=True)
     vendor = serializers.CharField(max_length=200, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
@@ -85,7 +86,7 @@ class BatchOutput(serializers.ModelSerializer):
 
 class BatchItemsInput(serializers.Serializer):
     item_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         allow_empty=False,
         max_length=MAX_ITEMS_PER_REQUEST,
     )
@@ -201,8 +202,8 @@ class SamplingPlanInput(serializers.Serializer):
 
 
 class SamplingPlanQuery(serializers.Serializer):
-    batch_size = serializers.IntegerField(min_value=2, required=False)
-    batch = serializers.IntegerField(min_value=1, required=False)
+    batch_size = serializers.IntegerField(min_value=2, max_value=MAX_INT, required=False)
+    batch = IdField(required=False)
 
 
 class SamplingPlanOutput(serializers.ModelSerializer):
@@ -301,7 +302,7 @@ class SampledItemOutput(serializers.ModelSerializer):
 
 
 class ReferenceShapeInput(serializers.Serializer):
-    label_class = serializers.IntegerField(min_value=1)
+    label_class = IdField()
     geometry_type = serializers.ChoiceField(
         choices=[GeometryType.BOX, GeometryType.POLYGON, GeometryType.MASK]
     )

@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.annotations.models import Source
+from apps.common.ids import IdField
 from apps.interop.conf import max_import_bytes
 from apps.interop.selectors import ExportFilter
 from apps.interop.services.exports import ANNOTATION_FORMATS, QA_FORMATS, ExportOptions
@@ -73,12 +74,8 @@ class ExportInput(serializers.Serializer):
     approved_only = serializers.BooleanField(
         default=False, help_text="only work whose assignment's latest review approved it"
     )
-    annotators = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), default=list, max_length=10_000
-    )
-    classes = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), default=list, max_length=10_000
-    )
+    annotators = serializers.ListField(child=IdField(), default=list, max_length=10_000)
+    classes = serializers.ListField(child=IdField(), default=list, max_length=10_000)
     created_after = serializers.DateTimeField(required=False, allow_null=True, default=None)
     created_before = serializers.DateTimeField(required=False, allow_null=True, default=None)
     merge_annotators = serializers.BooleanField(

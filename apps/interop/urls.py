@@ -4,14 +4,14 @@ from apps.interop import apis
 
 urlpatterns = [
     path(
-        "projects/<int:project_id>/imports/",
+        "projects/<id:project_id>/imports/",
         apis.ProjectImportsApi.as_view(),
         name="interop-import",
     ),
     path(
-        "projects/<int:project_id>/exports/",
+        "projects/<id:project_id>/exports/",
         apis.ProjectExportsApi.as_view(),
         name="interop-export",
     ),
-    path("jobs/<int:job_id>/download/", apis.JobDownloadApi.as_view(), name="job-download"),
+    path("jobs/<id:job_id>/download/", apis.JobDownloadApi.as_view(), name="job-download"),
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.common.ids import MAX_INT, IdField
 from apps.items.models import Item
 
 HEX64 = "0123456789abcdef"
@@ -14,7 +15,7 @@ class ItemCommonInput(serializers.Serializer):
     is_gold = serializers.BooleanField(required=False, default=False)
     video = serializers.CharField(required=False, allow_null=True, max_length=300, default=None)
     frame_index = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, default=None
+        required=False, allow_null=True, min_value=0, max_value=MAX_INT, default=None
     )
 
 
@@ -45,7 +46,7 @@ class ItemUpdateInput(serializers.Serializer):
 class ItemFilterInput(serializers.Serializer):
     is_gold = serializers.BooleanField(required=False, allow_null=True, default=None)
     scene_tag = serializers.CharField(required=False)
-    video = serializers.IntegerField(required=False, min_value=1)
+    video = IdField(required=False)
     sha256 = serializers.CharField(required=False)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.annotations.models import Source
+from apps.common.ids import MAX_INT, IdField
 from apps.prelabel.conf import config_path, load_sam2_file
 from apps.prelabel.models import PrelabelItem, VideoReviewFlag
 
@@ -21,7 +22,7 @@ def max_points() -> int:
 class PrelabelJobInput(serializers.Serializer):
     selection = serializers.ChoiceField(choices=SELECTIONS, default="unlabeled")
     item_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         default=list,
         max_length=100_000,
@@ -41,7 +42,7 @@ class PrelabelJobInput(serializers.Serializer):
         help_text="automatic masks for items without prompt boxes (SAM 2 only; they get "
         "label_class); default: on when label_class is given",
     )  # fmt: skip
-    label_class = serializers.IntegerField(
+    label_class = IdField(
         required=False, allow_null=True, default=None,
         help_text="class of masks whose prompt carries none (automatic masks)",
     )  # fmt: skip
@@ -61,7 +62,13 @@ class PromptInput(serializers.Serializer):
         required=False,
         default=list,
     )
-    labels = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    labels = serializers.ListField(
+        child=serializers.IntegerField(
+            min_value=0, max_value=1, help_text="1 positive, 0 negative"
+        ),
+        required=False,
+        default=list,
+    )
     box = serializers.ListField(
         child=serializers.FloatField(), min_length=4, max_length=4, required=False, allow_null=True,
         default=None,
@@ -89,14 +96,16 @@ class PromptOutput(serializers.Serializer):
 
 
 class KeyframePromptInput(PromptInput):
-    frame_index = serializers.IntegerField(min_value=0)
-    object = serializers.IntegerField(min_value=0, help_text="track id of the object")
-    label_class = serializers.IntegerField(required=False, allow_null=True, default=None)
+    frame_index = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+    object = serializers.IntegerField(
+        min_value=0, max_value=MAX_INT, help_text="track id of the object"
+    )
+    label_class = IdField(required=False, allow_null=True, default=None)
 
 
 class PropagateInput(serializers.Serializer):
     prompts = serializers.ListField(child=KeyframePromptInput(), min_length=1, max_length=1000)
-    label_class = serializers.IntegerField(required=False, allow_null=True, default=None)
+    label_class = IdField(required=False, allow_null=True, default=None)
     reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
 
 
@@ -148,4 +157,4 @@ class ReviewFlagOutput(serializers.ModelSerializer):
 
 
 class ReviewFlagFilterInput(serializers.Serializer):
-    job = serializers.IntegerField(required=False, min_value=1)
+    job = IdField(required=False)

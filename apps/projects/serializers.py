@@ -5,6 +5,7 @@ import re
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from apps.common.ids import IdField
 from apps.common.roles import Role
 from apps.projects.models import Annotator, Cohort, CohortKind, LabelClass, PrecisionTier, Project
 
@@ -67,7 +68,7 @@ class ProjectOutput(serializers.ModelSerializer):
 
 class LabelClassInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    parent = IdField(required=False, allow_null=True)
     color = serializers.CharField(required=False, max_length=7)
     precision_tier = serializers.ChoiceField(choices=PrecisionTier.choices, required=False)
     iou_threshold = serializers.FloatField(
@@ -117,7 +118,7 @@ class CohortOutput(serializers.ModelSerializer):
 class AnnotatorInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices, required=False, default=Role.ANNOTATOR)
-    cohort = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    cohort = IdField(required=False, allow_null=True)
 
     def validate_username(self, value: str):
         user = get_user_model().objects.filter(username=value).first()
@@ -128,7 +129,7 @@ class AnnotatorInput(serializers.Serializer):
 
 class AnnotatorUpdateInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
-    cohort = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    cohort = IdField(required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False)
 
 

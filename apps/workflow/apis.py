@@ -17,6 +17,7 @@ from apps.workflow.models import Assignment, EscalationRule, Review
 from apps.workflow.serializers import (
     AssignmentOutput,
     DryRunInput,
+    GoldUsageQuery,
     ReviewDecisionInput,
     ReviewFilterInput,
     ReviewOutput,
@@ -270,11 +271,8 @@ class RuleDryRunApi(RoleScopedApi):
 class GoldUsageApi(RoleScopedApi):
     access = {"GET": MANAGERS}
 
-    @extend_schema(parameters=[OpenApiParameter("stale_days", int)], responses={200: dict})
+    @extend_schema(parameters=[GoldUsageQuery], responses={200: dict})
     def get(self, request: Request, project_id: int) -> Response:
-        raw = request.query_params.get("stale_days", "30")
-        if not raw.isdigit() or int(raw) < 1:
-            return Response(
-                {"stale_days": ["must be a positive integer"]}, status=status.HTTP_400_BAD_REQUEST
-            )
-        return Response(selectors.gold_usage(project_id=self.project_id, stale_days=int(raw)))
+        query = GoldUsageQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(selectors.gold_usage(project_id=self.project_id, **query.validated_data))

@@ -3,13 +3,14 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.annotations.serializers import AnnotationInput
+from apps.common.ids import MAX_INT, IdField
 from apps.workflow.models import EscalationRule, QueueSla, Review
 
 
 class QueueAnnotationInput(AnnotationInput):
     """What an annotator submits: the item is implied by the assignment."""
 
-    item = serializers.IntegerField(min_value=1, required=False)
+    item = IdField(required=False)
 
 
 class SubmitInput(serializers.Serializer):
@@ -66,9 +67,9 @@ class AssignmentOutput(serializers.Serializer):
 
 
 class ReviewDecisionEdit(serializers.Serializer):
-    annotation = serializers.IntegerField(min_value=1)
-    version = serializers.IntegerField(min_value=1)
-    label_class = serializers.IntegerField(min_value=1, required=False)
+    annotation = IdField()
+    version = serializers.IntegerField(min_value=1, max_value=MAX_INT)
+    label_class = IdField(required=False)
     geometry_type = serializers.CharField(required=False)
     geometry = serializers.JSONField(required=False)
     attributes = serializers.DictField(required=False)
@@ -82,7 +83,7 @@ class ReviewDecisionInput(serializers.Serializer):
 
 
 class ReviewOutput(serializers.ModelSerializer):
-    item = serializers.IntegerField(source="assignment.item_id", read_only=True)
+    item = IdField(source="assignment.item_id", read_only=True)
     annotator = serializers.CharField(
         source="assignment.annotator.pseudonym", read_only=True, default=None
     )
@@ -110,6 +111,10 @@ class ReviewOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class GoldUsageQuery(serializers.Serializer):
+    stale_days = serializers.IntegerField(min_value=1, max_value=36_500, default=30)
+
+
 class ReviewFilterInput(serializers.Serializer):
     queue = serializers.CharField(required=False, max_length=64)
     status = serializers.ChoiceField(
@@ -121,14 +126,16 @@ class RuleInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     definition = serializers.JSONField()
     enabled = serializers.BooleanField(required=False, default=True)
-    order = serializers.IntegerField(required=False, default=0)
+    order = serializers.IntegerField(
+        required=False, default=0, min_value=-MAX_INT - 1, max_value=MAX_INT
+    )
 
 
 class RuleUpdateInput(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     definition = serializers.JSONField(required=False)
     enabled = serializers.BooleanField(required=False)
-    order = serializers.IntegerField(required=False)
+    order = serializers.IntegerField(required=False, min_value=-MAX_INT - 1, max_value=MAX_INT)
 
 
 class RuleOutput(serializers.ModelSerializer):

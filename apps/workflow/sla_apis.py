@@ -6,6 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.common.ids import IdField
 from apps.common.roles import LEADS, MANAGERS
 from apps.common.views import RoleScopedApi
 from apps.workflow.models import Alert, ClassSla, QueueSla
@@ -31,7 +32,7 @@ unit = {"required": False, "allow_null": True, "min_value": 0.0, "max_value": 1.
 
 
 class ClassSlaInput(serializers.Serializer):
-    label_class = serializers.IntegerField(min_value=1)
+    label_class = IdField()
     iou_threshold = serializers.FloatField(**unit)
     iaa_floor = serializers.FloatField(
         required=False, allow_null=True, min_value=-1.0, max_value=1.0

@@ -3,68 +3,66 @@ from django.urls import path
 from apps.workflow import apis, sla_apis
 
 urlpatterns = [
-    path("projects/<int:project_id>/queue/next/", apis.QueueNextApi.as_view(), name="queue-next"),
+    path("projects/<id:project_id>/queue/next/", apis.QueueNextApi.as_view(), name="queue-next"),
     path(
-        "assignments/<int:assignment_id>/submit/",
+        "assignments/<id:assignment_id>/submit/",
         apis.AssignmentSubmitApi.as_view(),
         name="assignment-submit",
     ),
     path(
-        "assignments/<int:assignment_id>/release/",
+        "assignments/<id:assignment_id>/release/",
         apis.AssignmentReleaseApi.as_view(),
         name="assignment-release",
     ),
     path(
-        "assignments/<int:assignment_id>/image/",
+        "assignments/<id:assignment_id>/image/",
         apis.AssignmentImageApi.as_view(),
         name="assignment-image",
     ),
-    path("projects/<int:project_id>/me/stats/", apis.MyStatsApi.as_view(), name="my-stats"),
+    path("projects/<id:project_id>/me/stats/", apis.MyStatsApi.as_view(), name="my-stats"),
+    path("projects/<id:project_id>/reviews/", apis.ProjectReviewsApi.as_view(), name="review-list"),
     path(
-        "projects/<int:project_id>/reviews/", apis.ProjectReviewsApi.as_view(), name="review-list"
+        "projects/<id:project_id>/reviews/next/", apis.ReviewNextApi.as_view(), name="review-next"
     ),
     path(
-        "projects/<int:project_id>/reviews/next/", apis.ReviewNextApi.as_view(), name="review-next"
-    ),
-    path(
-        "reviews/<int:review_id>/decision/",
+        "reviews/<id:review_id>/decision/",
         apis.ReviewDecisionApi.as_view(),
         name="review-decision",
     ),
     path(
-        "projects/<int:project_id>/escalation-rules/", apis.RuleListApi.as_view(), name="rule-list"
+        "projects/<id:project_id>/escalation-rules/", apis.RuleListApi.as_view(), name="rule-list"
     ),
     path(
-        "projects/<int:project_id>/escalation-rules/dry-run/",
+        "projects/<id:project_id>/escalation-rules/dry-run/",
         apis.RuleDryRunApi.as_view(),
         name="rule-dry-run",
     ),
-    path("escalation-rules/<int:rule_id>/", apis.RuleDetailApi.as_view(), name="rule-detail"),
-    path("projects/<int:project_id>/gold/usage/", apis.GoldUsageApi.as_view(), name="gold-usage"),
+    path("escalation-rules/<id:rule_id>/", apis.RuleDetailApi.as_view(), name="rule-detail"),
+    path("projects/<id:project_id>/gold/usage/", apis.GoldUsageApi.as_view(), name="gold-usage"),
     path(
-        "projects/<int:project_id>/slas/queues/",
+        "projects/<id:project_id>/slas/queues/",
         sla_apis.QueueSlaListApi.as_view(),
         name="queue-sla-list",
     ),
-    path("queue-slas/<int:sla_id>/", sla_apis.QueueSlaDetailApi.as_view(), name="queue-sla-detail"),
+    path("queue-slas/<id:sla_id>/", sla_apis.QueueSlaDetailApi.as_view(), name="queue-sla-detail"),
     path(
-        "projects/<int:project_id>/slas/classes/",
+        "projects/<id:project_id>/slas/classes/",
         sla_apis.ClassSlaListApi.as_view(),
         name="class-sla-list",
     ),
     path(
-        "class-slas/<int:class_sla_id>/",
+        "class-slas/<id:class_sla_id>/",
         sla_apis.ClassSlaDetailApi.as_view(),
         name="class-sla-detail",
     ),
     path(
-        "projects/<int:project_id>/slas/compliance/",
+        "projects/<id:project_id>/slas/compliance/",
         sla_apis.ClassComplianceApi.as_view(),
         name="sla-compliance",
     ),
     path(
-        "projects/<int:project_id>/slas/overdue/", sla_apis.OverdueApi.as_view(), name="sla-overdue"
+        "projects/<id:project_id>/slas/overdue/", sla_apis.OverdueApi.as_view(), name="sla-overdue"
     ),
-    path("projects/<int:project_id>/slas/check/", sla_apis.SlaCheckApi.as_view(), name="sla-check"),
-    path("projects/<int:project_id>/alerts/", sla_apis.AlertListApi.as_view(), name="alert-list"),
+    path("projects/<id:project_id>/slas/check/", sla_apis.SlaCheckApi.as_view(), name="sla-check"),
+    path("projects/<id:project_id>/alerts/", sla_apis.AlertListApi.as_view(), name="alert-list"),
 ]

@@ -136,3 +136,15 @@ def test_hostile_structures_still_give_format_errors() -> None:
         annotations=[{"id": 1, "image_id": 1, "category_id": 1, "bbox": [float("nan"), 1, 2, 2]}]
     )
     assert _read(nan_box).field == "bbox"
+
+
+@pytest.mark.parametrize("bad", [b"\xff", b"\xc3", b"\xed\xa0\x80"])
+def test_undecodable_bytes_in_a_streamed_file_name_the_encoding(tmp_path, bad: bytes) -> None:
+    # json-stream's tokenizer raises OSError("malformed UTF-8") here, which reached the API as a 500.
+    path = tmp_path / "gold.json"
+    path.write_bytes(b'{"images": [], "info": "' + bad + b'", "annotations": []}')
+    with pytest.raises(FormatError) as info:
+        read_coco(path, name="gold.json")
+    assert info.value.file == "gold.json"
+    assert info.value.field == "encoding"
+    assert "not UTF-8" in str(info.value)

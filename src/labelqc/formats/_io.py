@@ -310,8 +310,12 @@ def read_json_source(
             return read_streamed(root, stream, display, size)
         except FormatError:
             raise
-        except (ValueError, RecursionError) as exc:
+        except (ValueError, RecursionError, OSError) as exc:
+            # json-stream's Rust tokenizer reports undecodable bytes as an OSError: the whole
+            # parse names them (a real I/O error raises again there).
             if not stream.seekable():
+                if isinstance(exc, OSError):
+                    raise
                 raise FormatError(display, DOCUMENT, "json", f"malformed JSON: {exc}") from exc
             return read_parsed(reread_whole(stream, start, display, max_bytes), display)
     finally:

@@ -31,7 +31,7 @@ ROUTES = sorted(api_routes(), key=lambda r: r[0])
 def concrete(route: str) -> str:
     import re
 
-    return re.sub(r"<int:[a-z_]+>", "1", route)
+    return re.sub(r"<id:[a-z_]+>", "1", route)
 
 
 @pytest.mark.parametrize(("route", "view"), ROUTES, ids=[r for r, _ in ROUTES])

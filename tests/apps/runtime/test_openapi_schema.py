@@ -38,3 +38,23 @@ def test_choice_sets_have_stable_enum_names(client):
     assert {"BatchStatusEnum", "AnnotationSourceEnum", "ReportStatusEnum"} <= names
     hashed = [n for n in names if re.search(r"(?=[0-9a-f]{0,2}[0-9])[0-9a-f]{3}Enum$", n)]
     assert not hashed
+
+
+def test_no_operation_is_described_by_a_base_class(client):
+    from apps.common.views import RoleScopedApi
+
+    spec = yaml.safe_load(client.get("/api/schema/").content)
+    base = RoleScopedApi.__doc__.strip()
+    described = [
+        (path, method)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("description", "").strip() == base
+    ]
+    assert not described
+
+
+def test_path_ids_are_bounded_integers(client):
+    spec = yaml.safe_load(client.get("/api/schema/").content)
+    parameter = spec["paths"]["/api/projects/{project_id}/"]["get"]["parameters"][0]
+    assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}

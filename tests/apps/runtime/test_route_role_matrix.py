@@ -95,7 +95,7 @@ def world(project):
 
 
 def concrete(route: str, ids: dict[str, int]) -> str:
-    return re.sub(r"<int:([a-z_]+)>", lambda m: str(ids[m.group(1)]), route)
+    return re.sub(r"<id:([a-z_]+)>", lambda m: str(ids[m.group(1)]), route)
 
 
 @pytest.mark.parametrize(("route", "view", "method"), CASES, ids=[f"{m} {r}" for r, _, m in CASES])
