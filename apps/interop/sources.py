@@ -1,76 +1,47 @@
 """Turning an uploaded file into what a format reader takes: one document or a dataset folder.
 
 An upload is a JSON or XML document, or a zip: YOLO and Pascal VOC folders come zipped, and a
-zip holding exactly one .json/.xml (e.g. a CVAT export) stands for that document. A folder zip
-is read into memory member by member under the same byte cap as the upload (declared and
-actual sizes both checked, so a zip bomb stops at the cap); it is never extracted to disk. A
-document zip's document is streamed to the reader as it decompresses (`ImportSource.reading`
-keeps the zip open for the read), counted against its declared size and the cap as it goes;
-only the images shipped beside it are read into memory. Directories (management commands) are
-passed to the readers as they are.
+zip holding exactly one .json/.xml (e.g. a CVAT export) stands for that document.
+`open_source` is a context manager: a zip's members land in a temporary folder (beside the
+upload, or in tempfile's default place) that is removed when the ``with`` block ends, also on
+errors. A folder zip is extracted whole and read by the readers as a folder; a document zip's
+document is streamed to the reader as it decompresses (`ImportSource.reading` keeps the zip
+open for the read) and only the images beside it are extracted, for SHA-256 matching. Every
+member is decompressed in chunks under the same byte cap as the upload (declared and actual
+sizes both checked, so a zip bomb stops at the cap): memory is bounded by a chunk, never by a
+member or the upload. Directories (management commands) are passed to the readers as they are.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import posixpath
+import tempfile
 import zipfile
-import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, BinaryIO
+from typing import BinaryIO
 
+from apps.interop.zips import (
+    DOCUMENT,
+    UNREADABLE,
+    ZIP_MAGIC,
+    ZipMember,
+    extract_members,
+    unreadable_zip,
+    zip_entries,
+)
 from labelqc.formats import FormatError
 
-ZIP_MAGIC = b"PK\x03\x04"
-MAX_ZIP_MEMBERS = 200_000
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 FOLDER_FORMATS = ("yolo", "voc")
 DOCUMENT_SUFFIXES = {"coco": (".json",), "label_studio": (".json",), "cvat": (".xml",)}
-_JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db")
-DOCUMENT = "<document>"
 # One-file formats whose readers stream a file on disk (memory bounded by the records kept).
 STREAMED_FORMATS = ("coco", "label_studio", "cvat")
-# Most bytes taken from a zip member's decompressor at a time.
-MEMBER_CHUNK = 1 << 20
-# A zip whose structure, compressed data or CRC is broken, or whose compression is unknown.
-_UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
-
-
-@dataclass(frozen=True)
-class ZipMember:
-    """The one document of a document zip: where it is, and what it may unzip to."""
-
-    archive: Path
-    info: zipfile.ZipInfo
-    key: str  # its normalised path, as errors name it
-    zip_name: str  # the upload's name
-    max_bytes: int
-
-    @contextmanager
-    def open(self) -> Iterator[BinaryIO]:
-        """The member as a binary file decompressed while read; the zip is closed on exit.
-
-        A FormatError the stream raised (unreadable zip, member larger than it declares or
-        than the cap) is what leaves, even when the reader wrapped it in another exception
-        (json-stream's tokenizer turns it into an OSError) or swallowed it.
-        """
-        try:
-            archive = zipfile.ZipFile(self.archive)
-        except _UNREADABLE as exc:
-            raise unreadable_zip(self.zip_name, exc) from exc
-        with archive, MemberStream(archive, self) as stream:
-            try:
-                yield stream
-            except Exception as exc:
-                if stream.failure is None or exc is stream.failure:
-                    raise
-                raise stream.failure from exc
-            if stream.failure is not None:  # a reader that swallowed it read a cut document
-                raise stream.failure
+# The temporary folders a zip is extracted to start with this (hidden beside the upload).
+SCRATCH_PREFIX = ".unzip-"
 
 
 @dataclass(frozen=True)
@@ -106,117 +77,8 @@ class ImportSource:
         return {}
 
 
-class MemberStream(io.BufferedIOBase):
-    """A zip member read as it decompresses, every byte counted against its declared size.
-
-    Reading past the declared size (or ``max_bytes``), or stopping short of it, raises the
-    FormatError a whole read of the member gives (``member is larger than it declares``); a
-    corrupt member (bad CRC, broken deflate data) raises ``not a readable zip``. A failure
-    sticks: later reads raise it again. Seeking is lazy (the position moves; nothing is
-    decompressed until the next read), so a reader may ask the size with ``seek(0, 2)``,
-    which is the declared size; going back re-opens the member and decompresses from the
-    start.
-    """
-
-    def __init__(self, archive: zipfile.ZipFile, member: ZipMember) -> None:
-        super().__init__()
-        self._archive = archive
-        self._member = member
-        self._size = member.info.file_size
-        self._limit = min(self._size, member.max_bytes)
-        self._pos = 0  # the reader's position (tell, seek)
-        self._taken = 0  # bytes taken from the decompressor since the member was opened
-        self.failure: FormatError | None = None
-        self._raw = self._open()
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        self._check_open()
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        self._check_open()
-        bases = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}
-        if whence not in bases:
-            raise ValueError(f"invalid whence ({whence})")
-        position = bases[whence] + offset
-        if position < 0:
-            raise ValueError(f"negative seek position {position}")
-        self._pos = position
-        return position
-
-    def read(self, size: int | None = -1) -> bytes:
-        self._check_open()
-        if size == 0:
-            return b""
-        if self._pos < self._taken:  # a seek back: start over
-            self._raw.close()
-            self._raw = self._open()
-            self._taken = 0
-        while self._taken < self._pos:  # a seek forward: decompress and drop
-            if not self._take(min(MEMBER_CHUNK, self._pos - self._taken)):
-                return b""
-        want = -1 if size is None or size < 0 else size
-        chunks = []
-        while want:
-            data = self._take(MEMBER_CHUNK if want < 0 else min(want, MEMBER_CHUNK))
-            if not data:
-                break
-            chunks.append(data)
-            want -= len(data) if want > 0 else 0
-        data = b"".join(chunks)
-        self._pos += len(data)
-        return data
-
-    def read1(self, size: int = -1) -> bytes:
-        return self.read(MEMBER_CHUNK if size < 0 else size)
-
-    def close(self) -> None:
-        raw = getattr(self, "_raw", None)  # None when opening the member failed
-        if raw is not None and not self.closed:
-            raw.close()
-        super().close()
-
-    def _check_open(self) -> None:
-        if self.closed:
-            raise ValueError("I/O operation on closed file.")
-
-    def _open(self) -> IO[bytes]:
-        try:
-            return self._archive.open(self._member.info)
-        except _UNREADABLE as exc:
-            raise self._fail(unreadable_zip(self._member.zip_name, exc)) from exc
-
-    def _take(self, count: int) -> bytes:
-        """Up to ``count`` (> 0) bytes from the decompressor, counted; b"" at the end."""
-        if self.failure is not None:
-            raise self.failure
-        try:
-            data = self._raw.read(count)
-        except _UNREADABLE as exc:
-            raise self._fail(unreadable_zip(self._member.zip_name, exc)) from exc
-        self._taken += len(data)
-        if self._taken > self._limit or (not data and self._taken != self._size):
-            member = self._member
-            raise self._fail(
-                FormatError(
-                    member.zip_name, member.key, "size", "member is larger than it declares"
-                )
-            )
-        return data
-
-    def _fail(self, error: FormatError) -> FormatError:
-        self.failure = error
-        return error
-
-
 class _DiskImages(Mapping[str, bytes]):
-    """Images under a folder, read one at a time when asked for (so hashing stays small)."""
+    """Images under a folder, read one at a time when asked for; `image_digests` streams them."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
@@ -225,11 +87,15 @@ class _DiskImages(Mapping[str, bytes]):
             for p in root.rglob("*")
             if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
         )
+        self._known = set(self._paths)
+
+    def path(self, key: str) -> Path:
+        if key not in self._known:
+            raise KeyError(key)
+        return self._root / key
 
     def __getitem__(self, key: str) -> bytes:
-        if key not in self._paths:
-            raise KeyError(key)
-        return (self._root / key).read_bytes()
+        return self.path(key).read_bytes()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._paths)
@@ -238,16 +104,22 @@ class _DiskImages(Mapping[str, bytes]):
         return len(self._paths)
 
 
-def open_source(path: Path, *, name: str, fmt: str, max_bytes: int) -> ImportSource:
-    """Read the file (or folder) at ``path`` for format ``fmt``; FormatError on a bad upload.
+@contextmanager
+def open_source(
+    path: Path, *, name: str, fmt: str, max_bytes: int, scratch: Path | None = None
+) -> Iterator[ImportSource]:
+    """The file (or folder) at ``path`` read as format ``fmt``; FormatError on a bad upload.
 
-    A document zip's document is not read here: the source names it, and ``reading()``
-    streams it.
+    Use it as ``with open_source(...) as source:``. A zip is extracted under a temporary
+    folder made in ``scratch`` (tempfile's default place when None) and removed on leaving
+    the block, whether it ends normally or by an exception. A document zip's document is not
+    extracted: the source names it, and ``reading()`` streams it from the zip.
     """
     if path.is_dir():
         if fmt not in FOLDER_FORMATS:
             raise FormatError(name, DOCUMENT, "file", f"a folder can only hold {FOLDER_FORMATS}")
-        return ImportSource(name=name, tree=path)
+        yield ImportSource(name=name, tree=path)
+        return
     size = path.stat().st_size
     if size > max_bytes:
         raise FormatError(name, DOCUMENT, "size", f"{size} bytes is over the {max_bytes}-byte cap")
@@ -257,115 +129,63 @@ def open_source(path: Path, *, name: str, fmt: str, max_bytes: int) -> ImportSou
         if fmt == "yolo":
             raise FormatError(name, DOCUMENT, "file", "a YOLO dataset must be uploaded as a zip")
         if fmt in STREAMED_FORMATS:
-            return ImportSource(name=name, path=path)
-        return ImportSource(name=name, document=path.read_bytes())
-    if fmt in FOLDER_FORMATS:
-        return ImportSource(name=name, tree=read_zip(path, name=name, max_bytes=max_bytes))
-    return _zipped_document(path, name=name, suffixes=DOCUMENT_SUFFIXES[fmt], max_bytes=max_bytes)
+            yield ImportSource(name=name, path=path)
+        else:
+            yield ImportSource(name=name, document=path.read_bytes())
+        return
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=scratch) as folder:
+        # Named after the upload: a folder reader names its files' problems after the folder.
+        root = Path(folder) / _folder_name(name)
+        root.mkdir()
+        member = _unzip(path, root, name=name, fmt=fmt, max_bytes=max_bytes)
+        if member is None:
+            yield ImportSource(name=name, tree=root)
+        else:
+            yield ImportSource(name=f"{name}/{member.key}", member=member, tree=root)
 
 
-def read_zip(path: Path, *, name: str, max_bytes: int) -> dict[str, bytes]:
-    """Members of a zip as {normalised relative path: bytes}, a shared top folder removed."""
+def _unzip(path: Path, root: Path, *, name: str, fmt: str, max_bytes: int) -> ZipMember | None:
+    """Extract a folder zip to ``root``; for a document zip, its images, and name its document."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return _read_members(archive, _zip_entries(archive, name, max_bytes), name, max_bytes)
-    except _UNREADABLE as exc:
-        raise unreadable_zip(name, exc) from exc
-
-
-def _zipped_document(
-    path: Path, *, name: str, suffixes: tuple[str, ...], max_bytes: int
-) -> ImportSource:
-    """The one document of a zip, to be streamed; the images beside it read into memory."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            entries = _zip_entries(archive, name, max_bytes)
-            documents = [
-                (key, info) for key, info in entries.items() if key.lower().endswith(suffixes)
-            ]
-            if len(documents) != 1:
-                raise FormatError(
-                    name,
-                    DOCUMENT,
-                    "file",
-                    f"the zip must hold exactly one {'/'.join(suffixes)} file, not {len(documents)}",
+            entries = zip_entries(archive, name, max_bytes)
+            member = None
+            if fmt not in FOLDER_FORMATS:
+                key, info = _the_document(entries, name, DOCUMENT_SUFFIXES[fmt])
+                member = ZipMember(
+                    archive=path, info=info, key=key, zip_name=name, max_bytes=max_bytes
                 )
-            key, info = documents[0]
-            images = {k: i for k, i in entries.items() if k.lower().endswith(IMAGE_SUFFIXES)}
-            tree = _read_members(archive, images, name, max_bytes)
-    except _UNREADABLE as exc:
+                entries = {k: i for k, i in entries.items() if k.lower().endswith(IMAGE_SUFFIXES)}
+            extract_members(archive, entries, root, name=name, max_bytes=max_bytes)
+    except UNREADABLE as exc:
         raise unreadable_zip(name, exc) from exc
-    member = ZipMember(archive=path, info=info, key=key, zip_name=name, max_bytes=max_bytes)
-    return ImportSource(name=f"{name}/{key}", member=member, tree=tree)
+    return member
 
 
-def _zip_entries(archive: zipfile.ZipFile, name: str, max_bytes: int) -> dict[str, zipfile.ZipInfo]:
-    """The zip's files as {normalised relative path: ZipInfo}, a shared top folder removed.
-
-    Refuses too many files, a declared total over ``max_bytes``, paths that are absolute or
-    hold '..', and encrypted members; folders and junk (``__MACOSX/``, ``.DS_Store``,
-    ``Thumbs.db``) are left out.
-    """
-    infos = [i for i in archive.infolist() if not i.is_dir() and not _is_junk(i.filename)]
-    if len(infos) > MAX_ZIP_MEMBERS:
-        raise FormatError(name, DOCUMENT, "zip", f"more than {MAX_ZIP_MEMBERS} files")
-    declared = sum(i.file_size for i in infos)
-    if declared > max_bytes:
+def _the_document(
+    entries: Mapping[str, zipfile.ZipInfo], name: str, suffixes: tuple[str, ...]
+) -> tuple[str, zipfile.ZipInfo]:
+    documents = [(key, info) for key, info in entries.items() if key.lower().endswith(suffixes)]
+    if len(documents) != 1:
         raise FormatError(
-            name, DOCUMENT, "size", f"unzips to {declared} bytes, over the {max_bytes} cap"
+            name,
+            DOCUMENT,
+            "file",
+            f"the zip must hold exactly one {'/'.join(suffixes)} file, not {len(documents)}",
         )
-    entries: dict[str, zipfile.ZipInfo] = {}
-    for info in infos:
-        key = _member_path(info.filename, name)
-        if info.flag_bits & 0x1:
-            raise FormatError(name, key, "zip", "encrypted zip members are not supported")
-        entries[key] = info
-    return _strip_common_folder(entries)
+    return documents[0]
 
 
-def _read_members(
-    archive: zipfile.ZipFile, entries: Mapping[str, zipfile.ZipInfo], name: str, max_bytes: int
-) -> dict[str, bytes]:
-    """The bytes of each entry, each no larger than it declares and all within ``max_bytes``."""
-    members: dict[str, bytes] = {}
-    total = 0
-    for key, info in entries.items():
-        with archive.open(info) as handle:
-            data = handle.read(info.file_size + 1)
-        total += len(data)
-        if len(data) != info.file_size or total > max_bytes:
-            raise FormatError(name, key, "size", "member is larger than it declares")
-        members[key] = data
-    return members
-
-
-def unreadable_zip(name: str, exc: Exception) -> FormatError:
-    """The error for a zip that cannot be read (bad structure, CRC or compressed data)."""
-    return FormatError(name, DOCUMENT, "zip", f"not a readable zip: {exc}")
-
-
-def _is_junk(filename: str) -> bool:
-    return filename.startswith(_JUNK[0]) or posixpath.basename(filename) in _JUNK[1:]
-
-
-def _member_path(filename: str, name: str) -> str:
-    parts = PurePosixPath(filename.replace("\\", "/")).parts
-    if not parts or filename.startswith("/") or ".." in parts:
-        raise FormatError(name, filename, "zip", "member path must be relative, without '..'")
-    return "/".join(parts)
-
-
-def _strip_common_folder(entries: dict[str, zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]:
-    """Zips made from a folder hold everything under it; the readers expect the folder's inside."""
-    tops = {key.split("/", 1)[0] for key in entries}
-    if len(tops) == 1 and all("/" in key for key in entries):
-        prefix = next(iter(tops)) + "/"
-        return {key[len(prefix) :]: info for key, info in entries.items()}
-    return entries
+def _folder_name(name: str) -> str:
+    base = PurePosixPath(name.replace("\\", "/")).name
+    return base if base not in ("", ".", "..") else "upload"
 
 
 def image_digests(images: Mapping[str, bytes], file_names: list[str]) -> dict[str, str]:
-    """SHA-256 of each named image found among ``images`` (by path, path suffix or base name)."""
+    """SHA-256 of each named image found among ``images`` (by path, path suffix or base name).
+
+    Images in a folder are hashed from disk in chunks, never read whole.
+    """
     by_base: dict[str, list[str]] = {}
     for path in images:
         by_base.setdefault(posixpath.basename(path), []).append(path)
@@ -375,5 +195,12 @@ def image_digests(images: Mapping[str, bytes], file_names: list[str]) -> dict[st
         exact = [p for p in candidates if p == file_name or p.endswith("/" + file_name)]
         found = exact if len(exact) == 1 else candidates
         if len(found) == 1:
-            digests[file_name] = hashlib.sha256(images[found[0]]).hexdigest()
+            digests[file_name] = _sha256(images, found[0])
     return digests
+
+
+def _sha256(images: Mapping[str, bytes], key: str) -> str:
+    if isinstance(images, _DiskImages):
+        with images.path(key).open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    return hashlib.sha256(images[key]).hexdigest()

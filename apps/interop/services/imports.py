@@ -14,6 +14,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -221,18 +222,31 @@ def import_dataset(
     assert project_id is not None
     _refuse_duplicate(job, name, options)
     items = selectors.item_frame(project_id=project_id)
-    try:
-        source = open_source(path, name=name, fmt=options.format, max_bytes=max_import_bytes())
-        dataset = read_dataset(
-            source,
-            options.format,
-            image_sizes=selectors.image_sizes_by_basename(items),
-            max_bytes=max_import_bytes(),
-            progress=lambda done, total: progress("read", done, total),
+    # A zip is extracted beside the stored upload (a local file's folder may not be ours).
+    scratch = None if "local_path" in job.params else path.parent
+    with ExitStack() as opened:  # the zip's extracted files are removed on leaving, or failing
+        try:
+            source = opened.enter_context(
+                open_source(
+                    path,
+                    name=name,
+                    fmt=options.format,
+                    max_bytes=max_import_bytes(),
+                    scratch=scratch,
+                )
+            )
+            dataset = read_dataset(
+                source,
+                options.format,
+                image_sizes=selectors.image_sizes_by_basename(items),
+                max_bytes=max_import_bytes(),
+                progress=lambda done, total: progress("read", done, total),
+            )
+        except FormatError as exc:
+            raise ImportFailed(problems_of(exc, name)) from exc
+        plan = plan_import(
+            dataset, source=source, items=items, project_id=project_id, options=options
         )
-    except FormatError as exc:
-        raise ImportFailed(problems_of(exc, name)) from exc
-    plan = plan_import(dataset, source=source, items=items, project_id=project_id, options=options)
     with transaction.atomic():
         if not Job.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).exists():
             return {}  # cancelled meanwhile: write nothing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,22 @@ def zip_folder(folder: Path) -> bytes:
             if path.is_file():
                 archive.write(path, f"{folder.name}/{path.relative_to(folder).as_posix()}")
     return buffer.getvalue()
+
+
+def zipped(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def lying_about_size(content: bytes, declared: int) -> bytes:
+    """A one-member zip whose headers declare ``declared`` bytes for the member."""
+    data = bytearray(content)
+    struct.pack_into("<I", data, 22, declared)  # local file header: uncompressed size
+    struct.pack_into("<I", data, data.index(b"PK\x01\x02") + 24, declared)  # central directory
+    return bytes(data)
 
 
 def make_items(project: Project, sizes: dict[str, tuple[int, int]], **extra: Any) -> list[Item]:
