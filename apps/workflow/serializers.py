@@ -152,7 +152,10 @@ class DryRunRule(serializers.Serializer):
 
 class DryRunInput(serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=3650, default=7)
-    rules = DryRunRule(many=True, required=False, allow_null=True, default=None)
+    # A list field, not DryRunRule(many=True, allow_null=True): that lets each rule be null too.
+    rules = serializers.ListField(
+        child=DryRunRule(), required=False, allow_null=True, default=None, max_length=100
+    )
 
 
 class QueueSlaInput(serializers.Serializer):

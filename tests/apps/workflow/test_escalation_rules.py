@@ -93,3 +93,13 @@ def test_rule_changes_are_audited(queue_project, qa):
         ).json()["results"]
     )
     assert [a["action"] for a in actions] == ["rule.delete", "rule.update", "rule.create"]
+
+
+def test_dry_run_refuses_null_rules_by_field(queue_project, qa):
+    url = f"/api/projects/{queue_project.pk}/escalation-rules/dry-run/"
+    response = qa.post(url, {"days": 7, "rules": [None, None]}, format="json")
+    assert response.status_code == 400
+    assert "rules" in response.json()
+    given = {"days": 7, "rules": [{"name": "small", "definition": SMALL_OBJECTS}]}
+    assert qa.post(url, given, format="json").status_code == 200
+    assert qa.post(url, {"days": 7, "rules": None}, format="json").status_code == 200
