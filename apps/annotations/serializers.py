@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from rest_framework import serializers
 
@@ -7,11 +9,22 @@ from apps.annotations.models import Annotation, GeometryType, Source
 from apps.common.ids import MAX_INT, IdField
 
 
+class GeometryField(serializers.JSONField):
+    """An annotation's geometry: a JSON object (its keys are checked against the geometry type
+    by the annotation services)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("must be an object")
+        return value
+
+
 class AnnotationInput(serializers.Serializer):
     item = IdField()
     label_class = IdField()
     geometry_type = serializers.ChoiceField(choices=GeometryType.choices)
-    geometry = serializers.JSONField(required=False, default=dict)
+    geometry = GeometryField(required=False, default=dict)
     attributes = serializers.DictField(required=False, default=dict)
     score = serializers.FloatField(
         required=False, allow_null=True, default=None, min_value=0.0, max_value=1.0
@@ -20,11 +33,6 @@ class AnnotationInput(serializers.Serializer):
     author = IdField(required=False, allow_null=True, default=None)
     model_id = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     created_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-
-    def validate_geometry(self, value):
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("must be an object")
-        return value
 
 
 class AnnotationBulkInput(serializers.Serializer):
@@ -51,7 +59,7 @@ class AnnotationUpdateInput(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, max_value=MAX_INT)
     label_class = IdField(required=False)
     geometry_type = serializers.ChoiceField(choices=GeometryType.choices, required=False)
-    geometry = serializers.JSONField(required=False)
+    geometry = GeometryField(required=False)
     attributes = serializers.DictField(required=False)
     score = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1.0)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from rest_framework import serializers
 
 from apps.annotations.models import GeometryType
+from apps.annotations.serializers import GeometryField
 from apps.common.ids import MAX_INT, IdField
 from apps.intake.models import (
     Batch,
@@ -306,13 +307,8 @@ class ReferenceShapeInput(serializers.Serializer):
     geometry_type = serializers.ChoiceField(
         choices=[GeometryType.BOX, GeometryType.POLYGON, GeometryType.MASK]
     )
-    geometry = serializers.JSONField()
+    geometry = GeometryField()
     attributes = serializers.DictField(required=False, default=dict)
-
-    def validate_geometry(self, value):
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("must be an object")
-        return value
 
 
 class ReferenceInput(serializers.Serializer):

@@ -51,8 +51,10 @@ class PrecisionTier(models.TextChoices):
 class LabelClass(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="classes")
     name = models.CharField(max_length=200)
+    # RESTRICT, not PROTECT: a class with children cannot be deleted on its own, but deleting
+    # the project (which cascades to parent and children alike) may take both.
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="children"
     )
     color = models.CharField(max_length=7, default="#1f77b4")
     precision_tier = models.CharField(

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, RestrictedError
 
 from apps.audit.services import audit, audited_change, snapshot
 from apps.common.exceptions import ServiceValidationError
@@ -159,7 +159,7 @@ def _delete_protected(instance: Any, what: str) -> None:
     try:
         with transaction.atomic():
             instance.delete()
-    except ProtectedError as exc:
+    except (ProtectedError, RestrictedError) as exc:
         raise ServiceValidationError(f"this {what} is still in use and cannot be deleted") from exc
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.annotations.serializers import AnnotationInput
+from apps.annotations.serializers import AnnotationInput, GeometryField
 from apps.common.ids import MAX_INT, IdField
 from apps.workflow.models import EscalationRule, QueueSla, Review
 
@@ -71,7 +71,7 @@ class ReviewDecisionEdit(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, max_value=MAX_INT)
     label_class = IdField(required=False)
     geometry_type = serializers.CharField(required=False)
-    geometry = serializers.JSONField(required=False)
+    geometry = GeometryField(required=False)
     attributes = serializers.DictField(required=False)
 
 

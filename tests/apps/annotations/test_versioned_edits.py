@@ -93,3 +93,27 @@ def test_annotator_sees_and_edits_only_own_work(annotation, project, make_member
     assert stranger.get(f"/api/annotations/{annotation.pk}/").status_code == 404
     listing = stranger.get(f"/api/projects/{project.pk}/annotations/").json()
     assert listing["count"] == 0
+
+
+@pytest.mark.parametrize("geometry", [True, [1, 2], "box", 3])
+def test_an_edit_whose_geometry_is_not_an_object_is_a_400_naming_it(
+    annotation, lead_client, geometry
+):
+    response = lead_client.patch(
+        f"/api/annotations/{annotation.pk}/", {"version": 1, "geometry": geometry}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["geometry"] == ["must be an object"]
+    annotation.refresh_from_db()
+    assert annotation.version == 1
+
+
+def test_a_form_encoded_geometry_is_refused_too(annotation, lead_client):
+    # Found by fuzzing: `geometry=true` in a form body reached the service as a bool (500).
+    response = lead_client.patch(
+        f"/api/annotations/{annotation.pk}/",
+        "version=1&geometry=true",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert "geometry" in response.json()

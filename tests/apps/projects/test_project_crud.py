@@ -9,7 +9,7 @@ from apps.annotations.models import Annotation
 from apps.audit.models import AuditEvent
 from apps.common.roles import Role
 from apps.items.models import Item
-from apps.projects.models import Cohort, Project
+from apps.projects.models import Cohort, LabelClass, Project
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +49,24 @@ def test_only_admins_delete_projects(project, make_member, client_for):
     admin = client_for(make_member(project, Role.ADMIN).user)
     assert admin.delete(f"/api/projects/{project.pk}/").status_code == 204
     assert not Project.objects.filter(pk=project.pk).exists()
+
+
+def test_an_admin_deletes_a_project_with_work_in_it(media_root, make_member, client_for):
+    # Every kind of row the demo seeds (gold, assignments, reviews, annotations) and a class
+    # hierarchy: deleting the project answered 500 (a parent class PROTECTed by its own child).
+    from apps.demo.services import seed_demo
+
+    demo = seed_demo(n_items=14)
+    LabelClass.objects.create(project=demo, name="sub-class", parent=demo.classes.first())
+    admin = client_for(make_member(demo, Role.ADMIN, username="root-admin").user)
+    assert admin.delete(f"/api/projects/{demo.pk}/").status_code == 204
+    assert not Project.objects.filter(pk=demo.pk).exists()
+    assert not LabelClass.objects.filter(project_id=demo.pk).exists()
+
+
+def test_a_parent_class_is_not_deleted_on_its_own(project, lead_client):
+    parent = project.classes.get(name="car")
+    LabelClass.objects.create(project=project, name="suv", parent=parent)
+    response = lead_client.delete(f"/api/classes/{parent.pk}/")
+    assert response.status_code == 400
+    assert LabelClass.objects.filter(pk=parent.pk).exists()
