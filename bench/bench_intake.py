@@ -59,9 +59,11 @@ def bench_screening(n_images: int) -> None:
         batch.append((k, cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()))
     _, t_decode = timed(lambda: [cv2.imdecode(np.frombuffer(b, np.uint8), 1) for _, b in batch])
     frame, t_screen = timed(screen_batch, batch)
-    print(f"screen_batch: {n_images} JPEGs (300-640 px)  {n_images / t_screen:6.1f} images/s"
-          f"  | decode only (cv2.imdecode) {n_images / t_decode:6.1f} images/s"
-          f"  | kept {int(frame['keep'].sum())} of {n_images}")
+    print(
+        f"screen_batch: {n_images} JPEGs (300-640 px)  {n_images / t_screen:6.1f} images/s"
+        f"  | decode only (cv2.imdecode) {n_images / t_decode:6.1f} images/s"
+        f"  | kept {int(frame['keep'].sum())} of {n_images}"
+    )
 
 
 def exhaustive_plan(lot: int, d_aql: int, d_ltpd: int) -> tuple[int, int]:
@@ -78,12 +80,16 @@ def exhaustive_plan(lot: int, d_aql: int, d_ltpd: int) -> tuple[int, int]:
 def bench_plans() -> None:
     plan, t_plan = timed(plan_for_risks, 2000, 1.0, 5.0)
     best, t_scan = timed(exhaustive_plan, 2000, 20, 100)
-    print(f"plan_for_risks(N=2000, AQL 1%, LTPD 5%): {t_plan * 1000:6.1f} ms -> "
-          f"n={plan.sample_size}, c={plan.accept_number}  | exhaustive scan {t_scan * 1000:7.1f} ms"
-          f" -> n={best[0]}, c={best[1]}")
+    print(
+        f"plan_for_risks(N=2000, AQL 1%, LTPD 5%): {t_plan * 1000:6.1f} ms -> "
+        f"n={plan.sample_size}, c={plan.accept_number}  | exhaustive scan {t_scan * 1000:7.1f} ms"
+        f" -> n={best[0]}, c={best[1]}"
+    )
     plan, t_plan = timed(plan_for_risks, 1_000_000, 0.65, 1.0)
-    print(f"plan_for_risks(N=1e6, AQL 0.65%, LTPD 1%): {t_plan * 1000:6.1f} ms -> "
-          f"n={plan.sample_size}, c={plan.accept_number}")
+    print(
+        f"plan_for_risks(N=1e6, AQL 0.65%, LTPD 1%): {t_plan * 1000:6.1f} ms -> "
+        f"n={plan.sample_size}, c={plan.accept_number}"
+    )
 
 
 def main() -> None:

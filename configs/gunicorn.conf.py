@@ -27,4 +27,3 @@ def pre_fork(server, worker):
     # sight, a full collection in a worker no longer walks them (shorter pauses, and pages stay
     # shared with the master instead of being copied on write).
     gc.freeze()
-

@@ -33,9 +33,7 @@ api = [
     path("projects/<id:project_id>/classes/", LabelClassListApi.as_view(), name="class-list"),
     path("classes/<id:class_id>/", LabelClassDetailApi.as_view(), name="class-detail"),
     path("projects/<id:project_id>/cohorts/", CohortListApi.as_view(), name="cohort-list"),
-    path(
-        "projects/<id:project_id>/annotators/", AnnotatorListApi.as_view(), name="annotator-list"
-    ),
+    path("projects/<id:project_id>/annotators/", AnnotatorListApi.as_view(), name="annotator-list"),
     path("cohorts/<id:cohort_id>/", CohortDetailApi.as_view(), name="cohort-detail"),
     path("annotators/<id:annotator_id>/", AnnotatorDetailApi.as_view(), name="annotator-detail"),
     path("projects/<id:project_id>/items/", ProjectItemsApi.as_view(), name="item-list"),

@@ -15,7 +15,9 @@ def test_buckets_follow_the_matched_iou():
 
 
 def test_thresholds_are_configurable_and_checked():
-    _, _, bucket = correction_effort(np.array([[0.9]]), EffortThresholds(approved_iou=0.85, minor_iou=0.5))
+    _, _, bucket = correction_effort(
+        np.array([[0.9]]), EffortThresholds(approved_iou=0.85, minor_iou=0.5)
+    )
     assert bucket.tolist() == ["approved_as_is"]
     with pytest.raises(ValueError):
         EffortThresholds(approved_iou=0.5, minor_iou=0.9)

@@ -10,9 +10,13 @@ from labelqc.honeypot import HoneypotPolicy, adaptive_rate, serve_gold
 
 def test_first_items_are_gold_then_the_base_rate():
     policy = HoneypotPolicy(initial_count=5, rate=0.1)
-    assert all(serve_gold(policy, n_served=n, accuracy=None, n_scored=0, draw=0.99) for n in range(5))
+    assert all(
+        serve_gold(policy, n_served=n, accuracy=None, n_scored=0, draw=0.99) for n in range(5)
+    )
     draws = np.random.default_rng(0).random(20_000)
-    served = np.mean([serve_gold(policy, n_served=10, accuracy=None, n_scored=0, draw=d) for d in draws])
+    served = np.mean(
+        [serve_gold(policy, n_served=10, accuracy=None, n_scored=0, draw=d) for d in draws]
+    )
     assert served == pytest.approx(0.1, abs=0.01)
 
 

@@ -12,12 +12,14 @@ import yaml
 from labelqc.rules import RuleError, decide, evaluate, item_disagreement, validate_rule
 
 ROOT = Path(__file__).resolve().parents[2]
-FACTS = pd.DataFrame({
-    "prelabel_uncertainty": [0.9, 0.1, np.nan],
-    "annotator_gold_score": [0.9, 0.5, 0.7],
-    "classes": [["car"], ["cyclist", "car"], []],
-    "scene_tags": [["night"], [], ["night", "rain"]],
-})
+FACTS = pd.DataFrame(
+    {
+        "prelabel_uncertainty": [0.9, 0.1, np.nan],
+        "annotator_gold_score": [0.9, 0.5, 0.7],
+        "classes": [["car"], ["cyclist", "car"], []],
+        "scene_tags": [["night"], [], ["night", "rain"]],
+    }
+)
 
 
 def rule(when, then=None):
@@ -26,26 +28,46 @@ def rule(when, then=None):
 
 def test_errors_name_the_path():
     with pytest.raises(RuleError) as caught:
-        validate_rule(rule({"all": [{"fact": "n_objects", "op": ">", "value": 3},
-                                    {"any": [{"fact": "classes", "op": ">", "value": ["x"]}]}]},
-                           [{"action": "set_sla", "hours": -1}]))
+        validate_rule(
+            rule(
+                {
+                    "all": [
+                        {"fact": "n_objects", "op": ">", "value": 3},
+                        {"any": [{"fact": "classes", "op": ">", "value": ["x"]}]},
+                    ]
+                },
+                [{"action": "set_sla", "hours": -1}],
+            )
+        )
     assert set(caught.value.errors) == {"when.all[1].any[0].op", "then[0].hours"}
 
 
 def test_missing_values_never_match_a_comparison():
-    matches = evaluate([rule({"fact": "prelabel_uncertainty", "op": ">=", "value": 0.5}),
-                        rule({"not": {"fact": "prelabel_uncertainty", "op": ">=", "value": 0.5}})], FACTS)
+    matches = evaluate(
+        [
+            rule({"fact": "prelabel_uncertainty", "op": ">=", "value": 0.5}),
+            rule({"not": {"fact": "prelabel_uncertainty", "op": ">=", "value": 0.5}}),
+        ],
+        FACTS,
+    )
     assert matches[0].tolist() == [True, False, False]
     assert matches[1].tolist() == [False, True, True]
 
 
 def test_list_operators_and_decisions():
     rules = [
-        rule({"fact": "classes", "op": "intersects", "value": ["cyclist"]},
-             [{"action": "route", "queue": "domain_expert"}, {"action": "set_priority", "value": 3}]),
-        rule({"fact": "scene_tags", "op": "contains", "value": ["night", "rain"]},
-             [{"action": "set_sla", "hours": 2}, {"action": "route", "queue": "senior"}]),
-        rule({"fact": "annotator_gold_score", "op": "<", "value": 0.8}, [{"action": "set_sla", "hours": 8}]),
+        rule(
+            {"fact": "classes", "op": "intersects", "value": ["cyclist"]},
+            [{"action": "route", "queue": "domain_expert"}, {"action": "set_priority", "value": 3}],
+        ),
+        rule(
+            {"fact": "scene_tags", "op": "contains", "value": ["night", "rain"]},
+            [{"action": "set_sla", "hours": 2}, {"action": "route", "queue": "senior"}],
+        ),
+        rule(
+            {"fact": "annotator_gold_score", "op": "<", "value": 0.8},
+            [{"action": "set_sla", "hours": 8}],
+        ),
     ]
     decisions = decide(rules, FACTS)
     assert [d.queue for d in decisions] == [None, "domain_expert", "senior"]

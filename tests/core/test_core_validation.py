@@ -16,7 +16,9 @@ from labelqc.validation import (
 
 
 def test_box_errors_name_each_field():
-    boxes = np.array([[0, 0, 10, 10], [5, 5, 0, 3], [-1, 0, 4, 4], [90, 0, 20, 5], [0, np.nan, 1, 1]])
+    boxes = np.array(
+        [[0, 0, 10, 10], [5, 5, 0, 3], [-1, 0, 4, 4], [90, 0, 20, 5], [0, np.nan, 1, 1]]
+    )
     errors = box_errors(boxes, np.full(5, 100), np.full(5, 50))
     assert errors[0] == {}
     assert set(errors[1]) == {"geometry.w"}
@@ -31,8 +33,10 @@ def test_boxes_inside_the_image_are_valid(x, y, w, h):
 
 
 def test_parse_box_rejects_booleans_and_missing_fields():
-    assert parse_box({"x": True, "y": 1, "w": 2})[1] == {"geometry.x": "must be a finite number",
-                                                          "geometry.h": "is required"}
+    assert parse_box({"x": True, "y": 1, "w": 2})[1] == {
+        "geometry.x": "must be a finite number",
+        "geometry.h": "is required",
+    }
 
 
 def test_polygon_and_rle_checks():
@@ -45,6 +49,8 @@ def test_polygon_and_rle_checks():
 
 def test_mask_extent_comes_from_pycocotools():
     counts = [22, 3, 17, 3, 555]  # columns 1 and 2, rows 2..4 of a 20x30 mask
-    errors, geometry, bbox, area = shape_errors_and_extent("mask", {"rle": {"size": [20, 30], "counts": counts}}, 30, 20)
+    errors, geometry, bbox, area = shape_errors_and_extent(
+        "mask", {"rle": {"size": [20, 30], "counts": counts}}, 30, 20
+    )
     assert errors == {} and isinstance(geometry["rle"]["counts"], str)
     assert bbox == [1.0, 2.0, 2.0, 3.0] and area == 6.0

@@ -12,15 +12,28 @@ from apps.intake.models import Batch, BatchInspection, InspectionItem
 pytestmark = pytest.mark.django_db
 
 
-def test_reviewers_do_not_see_delivered_labels_of_blind_samples(project, item, make_member, client_for):
+def test_reviewers_do_not_see_delivered_labels_of_blind_samples(
+    project, item, make_member, client_for
+):
     author = make_member(project)
     delivered = Annotation.objects.create(
-        project=project, item=item, author=author, label_class=project.classes.first(), geometry_type="tag",
-        created_at=timezone.now(), updated_at=timezone.now(),
+        project=project,
+        item=item,
+        author=author,
+        label_class=project.classes.first(),
+        geometry_type="tag",
+        created_at=timezone.now(),
+        updated_at=timezone.now(),
     )
     batch = Batch.objects.create(project=project, name="delivery 1", status="sampling")
     inspection = BatchInspection.objects.create(
-        batch=batch, plan={}, lot_size=1, sample_size=1, accept_number=0, reject_number=1, seed=1,
+        batch=batch,
+        plan={},
+        lot_size=1,
+        sample_size=1,
+        accept_number=0,
+        reject_number=1,
+        seed=1,
         review_mode="blind",
     )
     InspectionItem.objects.create(inspection=inspection, item=item)

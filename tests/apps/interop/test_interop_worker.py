@@ -12,6 +12,7 @@ from tests.apps.runtime.test_celery_worker import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
+
 @pytest.fixture
 def worker(redis_celery):
     """The shared real-worker fixture (tests/apps/conftest.py)."""

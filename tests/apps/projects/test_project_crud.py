@@ -16,8 +16,15 @@ pytestmark = pytest.mark.django_db
 
 def test_a_class_in_use_cannot_be_deleted(project, item, lead_client):
     cls = project.classes.first()
-    Annotation.objects.create(project=project, item=item, label_class=cls, geometry_type="tag", source="gold",
-                              created_at=timezone.now(), updated_at=timezone.now())
+    Annotation.objects.create(
+        project=project,
+        item=item,
+        label_class=cls,
+        geometry_type="tag",
+        source="gold",
+        created_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
     response = lead_client.delete(f"/api/classes/{cls.pk}/")
     assert response.status_code == 400 and "in use" in str(response.json())
     unused = project.classes.last()
@@ -26,9 +33,15 @@ def test_a_class_in_use_cannot_be_deleted(project, item, lead_client):
 
 
 def test_deleting_an_item_audits_its_annotations(project, item, lead_client):
-    annotation = Annotation.objects.create(project=project, item=item, label_class=project.classes.first(),
-                                           geometry_type="tag", source="gold", created_at=timezone.now(),
-                                           updated_at=timezone.now())
+    annotation = Annotation.objects.create(
+        project=project,
+        item=item,
+        label_class=project.classes.first(),
+        geometry_type="tag",
+        source="gold",
+        created_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
     assert lead_client.delete(f"/api/items/{item.pk}/").status_code == 204
     assert not Item.objects.filter(pk=item.pk).exists()
     assert AuditEvent.objects.filter(action="annotation.delete", entity_id=annotation.pk).exists()
@@ -36,7 +49,9 @@ def test_deleting_an_item_audits_its_annotations(project, item, lead_client):
 
 def test_cohorts_update_and_delete(project, lead_client):
     cohort = Cohort.objects.create(project=project, name="Vendor B", kind="crowd")
-    renamed = lead_client.patch(f"/api/cohorts/{cohort.pk}/", {"vendor": "OpenCrowd"}, format="json")
+    renamed = lead_client.patch(
+        f"/api/cohorts/{cohort.pk}/", {"vendor": "OpenCrowd"}, format="json"
+    )
     assert renamed.status_code == 200 and renamed.json()["vendor"] == "OpenCrowd"
     clash = lead_client.patch(f"/api/cohorts/{cohort.pk}/", {"name": "Vendor A"}, format="json")
     assert clash.status_code == 400 and "name" in clash.json()

@@ -86,9 +86,7 @@ def test_an_id_beyond_bigint_in_a_filter_is_a_400_naming_it(project, manager_cli
 def test_an_id_beyond_bigint_in_a_body_is_a_400_naming_it(project, manager_client):
     car = project.classes.get(name="car")
     body = {"annotations": [{"item": HUGE, "label_class": car.pk, "geometry_type": "box"}]}
-    response = manager_client.post(
-        f"/api/projects/{project.pk}/annotations/", body, format="json"
-    )
+    response = manager_client.post(f"/api/projects/{project.pk}/annotations/", body, format="json")
     assert response.status_code == 400
     assert "item" in str(response.json())
 
