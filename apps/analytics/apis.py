@@ -51,6 +51,8 @@ class QualityReportListApi(RoleScopedApi):
 
 
 class QualityReportDetailApi(RoleScopedApi):
+    """One quality report in any status, with its result once finished."""
+
     access = {"GET": MANAGERS}
 
     def project_id_from_url(self) -> int | None:
@@ -64,6 +66,8 @@ class QualityReportDetailApi(RoleScopedApi):
 
 
 class LatestQualityReportApi(RoleScopedApi):
+    """The newest finished quality report, unfiltered ones first; 404 until one has finished."""
+
     access = {"GET": MANAGERS}
 
     @extend_schema(responses=ReportOutput)

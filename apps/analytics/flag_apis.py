@@ -51,6 +51,8 @@ class FaultFlagRunApi(RoleScopedApi):
 
 
 class LatestFaultFlagRunApi(RoleScopedApi):
+    """The newest finished fault-flag run with its flags; 404 until one has finished."""
+
     access = {"GET": MANAGERS}
 
     @extend_schema(responses=FaultFlagRunOutput)

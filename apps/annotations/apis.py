@@ -26,6 +26,9 @@ class ProjectAnnotationsApi(RoleScopedApi):
 
     @extend_schema(parameters=[AnnotationFilterInput], responses=AnnotationOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
+        """Annotations the caller may read, by id: annotators see only their own non-gold work,
+        reviewers nothing on items under an open blind inspection. Filter by item, annotator, class,
+        source and creation time; paginated."""
         filters = AnnotationFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
         query = selectors.annotations_for(
@@ -38,6 +41,10 @@ class ProjectAnnotationsApi(RoleScopedApi):
 
     @extend_schema(request=AnnotationBulkInput, responses={201: AnnotationOutput(many=True)})
     def post(self, request: Request, project_id: int) -> Response:
+        """Create annotations in bulk, all or none: a 400 lists every bad record by index.
+        Annotators and reviewers submit only their own human annotations; managers may set author,
+        source, model_id and created_at. Answers `{created, ids}`; beyond the per-request cap use
+        the imports endpoint."""
         payload = AnnotationBulkInput(data=request.data)
         payload.is_valid(raise_exception=True)
         created = services.annotations_bulk_create(
@@ -79,10 +86,15 @@ class AnnotationDetailApi(RoleScopedApi):
 
     @extend_schema(responses=AnnotationOutput)
     def get(self, request: Request, annotation_id: int) -> Response:
+        """One annotation, if the caller may read it (404 otherwise, by the same rules as the
+        list)."""
         return Response(AnnotationOutput(self._annotation(request)).data)
 
     @extend_schema(request=AnnotationUpdateInput, responses=AnnotationOutput)
     def patch(self, request: Request, annotation_id: int) -> Response:
+        """Edit an annotation against the `version` it was read at: a 409 with `current_version` and
+        the current state when it has changed since, a 400 for an invalid shape or class. Annotators
+        may edit only their own human annotations."""
         payload = AnnotationUpdateInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
@@ -100,6 +112,9 @@ class AnnotationDetailApi(RoleScopedApi):
 
     @extend_schema(parameters=[AnnotationDeleteQuery], responses={204: None})
     def delete(self, request: Request, annotation_id: int) -> Response:
+        """Delete an annotation; with `?version=` a stale version is a 409 with the current state.
+        Annotators may delete only their own human annotations. Audited, with the optional
+        `reason`."""
         query = AnnotationDeleteQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         services.annotation_delete(

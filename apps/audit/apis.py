@@ -41,6 +41,10 @@ class AuditEventOutput(serializers.ModelSerializer):
 
 
 class ProjectAuditApi(RoleScopedApi):
+    """The project's audit trail, newest first: who changed what, with before/after snapshots and
+    the reason. Filter by action, entity type and id, actor (user id) and time (`since` inclusive,
+    `until` exclusive); paginated."""
+
     access = {"GET": MANAGERS}
 
     @extend_schema(parameters=[AuditFilterInput], responses=AuditEventOutput(many=True))

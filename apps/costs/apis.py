@@ -44,11 +44,15 @@ class RateCardListApi(RoleScopedApi):
 
     @extend_schema(responses=RateCardOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
+        """The project's rate cards, by vendor; paginated."""
         cards = selectors.rate_cards_of(project_id=self.project_id)
         return self.paginate(request, cards, RateCardOutput)
 
     @extend_schema(request=RateCardInput, responses={201: RateCardOutput})
     def post(self, request: Request, project_id: int) -> Response:
+        """Add a rate card for a vendor, or for one cohort (the vendor then comes from the cohort).
+        A 400 when the vendor and cohort already have a card, a price is invalid, or the reviewer
+        rate is per hour (no reviewer time is recorded)."""
         card = services.rate_card_create(
             actor=request.user, project_id=self.project_id, data=valid(RateCardInput, request.data)
         )
@@ -65,10 +69,13 @@ class RateCardDetailApi(RoleScopedApi):
 
     @extend_schema(responses=RateCardOutput)
     def get(self, request: Request, rate_card_id: int) -> Response:
+        """One rate card."""
         return Response(RateCardOutput(RateCard.objects.get(pk=rate_card_id)).data)
 
     @extend_schema(request=RateCardInput, responses=RateCardOutput)
     def patch(self, request: Request, rate_card_id: int) -> Response:
+        """Change a rate card, checked as on create; moved to another cohort it takes that cohort's
+        vendor, and clearing `reviewer_rate_unit` drops the reviewer rate. Audited."""
         changes = valid(RateCardInput, request.data, partial=True)
         card = services.rate_card_update(
             actor=request.user, card=RateCard.objects.get(pk=rate_card_id), changes=changes
@@ -77,6 +84,7 @@ class RateCardDetailApi(RoleScopedApi):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, rate_card_id: int) -> Response:
+        """Delete a rate card. Audited."""
         services.rate_card_delete(actor=request.user, card=RateCard.objects.get(pk=rate_card_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -89,10 +97,13 @@ class BudgetApi(RoleScopedApi):
 
     @extend_schema(responses=BudgetOutput)
     def get(self, request: Request, project_id: int) -> Response:
+        """The project's budget; 404 when none is set."""
         return Response(BudgetOutput(self.budget()).data)
 
     @extend_schema(request=BudgetInput, responses=BudgetOutput)
     def put(self, request: Request, project_id: int) -> Response:
+        """Create or replace the project's budget; currency and period default from the cost
+        configuration, amounts must be >= 0 (400). Audited."""
         budget = services.budget_set(
             actor=request.user, project_id=self.project_id, data=valid(BudgetInput, request.data)
         )
@@ -100,6 +111,7 @@ class BudgetApi(RoleScopedApi):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, project_id: int) -> Response:
+        """Remove the project's budget (404 when none is set). Audited."""
         services.budget_delete(actor=request.user, budget=self.budget())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -109,11 +121,15 @@ class ScenarioListApi(RoleScopedApi):
 
     @extend_schema(responses=ScenarioOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
+        """The project's planning scenarios, the baseline first; paginated."""
         scenarios = selectors.scenarios_of(project_id=self.project_id)
         return self.paginate(request, scenarios, ScenarioOutput)
 
     @extend_schema(request=ScenarioInput, responses={201: ScenarioOutput})
     def post(self, request: Request, project_id: int) -> Response:
+        """Save a planning scenario; its segments are checked by the cost model and stored with
+        every assumption filled in (a 400 names a bad value). Names are unique in the project; a new
+        baseline replaces the previous one."""
         scenario = services.scenario_create(
             actor=request.user, project_id=self.project_id, data=valid(ScenarioInput, request.data)
         )
@@ -130,10 +146,13 @@ class ScenarioDetailApi(RoleScopedApi):
 
     @extend_schema(responses=ScenarioOutput)
     def get(self, request: Request, scenario_id: int) -> Response:
+        """One planning scenario with its segments."""
         return Response(ScenarioOutput(Scenario.objects.get(pk=scenario_id)).data)
 
     @extend_schema(request=ScenarioInput, responses=ScenarioOutput)
     def patch(self, request: Request, scenario_id: int) -> Response:
+        """Change a scenario's name, description, segments (checked as on create) or baseline flag;
+        making it the baseline unsets the previous one."""
         changes = valid(ScenarioInput, request.data, partial=True)
         scenario = services.scenario_update(
             actor=request.user, scenario=Scenario.objects.get(pk=scenario_id), changes=changes
@@ -142,6 +161,7 @@ class ScenarioDetailApi(RoleScopedApi):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, scenario_id: int) -> Response:
+        """Delete a planning scenario. Audited."""
         services.scenario_delete(actor=request.user, scenario=Scenario.objects.get(pk=scenario_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -180,6 +200,8 @@ class CostReportListApi(RoleScopedApi):
 
 
 class LatestCostReportApi(RoleScopedApi):
+    """The newest finished cost report with its result; 404 until one has finished."""
+
     access = {"GET": COST_READERS}
 
     @extend_schema(responses=CostReportOutput)
@@ -198,6 +220,9 @@ class CostReportApiBase(RoleScopedApi):
 
 
 class CostReportDetailApi(CostReportApiBase):
+    """One cost report in any status: its parameters, errors, and once finished its result and the
+    names of its CSV tables."""
+
     access = {"GET": COST_READERS}
 
     @extend_schema(responses=CostReportOutput)

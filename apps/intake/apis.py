@@ -55,12 +55,16 @@ class ProjectBatchesApi(RoleScopedApi):
 
     @extend_schema(parameters=[BatchFilterInput], responses=BatchOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
+        """The project's intake batches, newest first, with item and held counts; filter by status
+        and kind; paginated."""
         filters = valid(BatchFilterInput, request.query_params)
         batches = selectors.batches_of(project_id=self.project_id, **filters)
         return self.paginate(request, batches, BatchOutput)
 
     @extend_schema(request=BatchInput, responses={201: BatchOutput})
     def post(self, request: Request, project_id: int) -> Response:
+        """Create a batch (status `draft`); a 400 when the name is taken in the project or the
+        cohort is not in it."""
         batch = services.batch_create(
             actor=request.user, project_id=self.project_id, data=valid(BatchInput, request.data)
         )
@@ -72,6 +76,7 @@ class BatchDetailApi(BatchScoped):
 
     @extend_schema(responses=BatchOutput)
     def get(self, request: Request, batch_id: int) -> Response:
+        """One batch with its status and item and held counts."""
         return Response(BatchOutput(self.batch()).data)
 
     @extend_schema(
@@ -110,6 +115,8 @@ class BatchItemsApi(BatchScoped):
 
     @extend_schema(parameters=[BatchItemFilterInput], responses=BatchItemOutput(many=True))
     def get(self, request: Request, batch_id: int) -> Response:
+        """The batch's items by item id with their screening results (flags, measures, duplicate
+        groups, suggestion) and decisions; filter by `held` and `flagged`; paginated."""
         filters = valid(BatchItemFilterInput, request.query_params)
         rows = selectors.batch_items(batch=self.batch(), **filters)
         return self.paginate(request, rows, BatchItemOutput)
@@ -145,6 +152,8 @@ class BatchItemDetailApi(RoleScopedApi):
 
     @extend_schema(responses=BatchItemOutput)
     def get(self, request: Request, batch_item_id: int) -> Response:
+        """One item's place in its batch: screening result, suggestion, decision and whether it is
+        held."""
         return Response(BatchItemOutput(self.membership()).data)
 
     @extend_schema(
@@ -175,6 +184,8 @@ class BatchScreenApi(BatchScoped):
 
 
 class BatchScreeningRunsApi(BatchScoped):
+    """The batch's screening runs, newest first, with their job's status and progress; paginated."""
+
     access = {"GET": MANAGERS}
 
     @extend_schema(responses=ScreeningRunOutput(many=True))
@@ -184,6 +195,9 @@ class BatchScreeningRunsApi(BatchScoped):
 
 
 class BatchDuplicatesApi(BatchScoped):
+    """Near-duplicate groups (byte-identical copies included) of the batch's latest screening, each
+    with its member items."""
+
     access = {"GET": MANAGERS}
 
     @extend_schema(responses=DuplicateGroupOutput(many=True))
@@ -193,6 +207,10 @@ class BatchDuplicatesApi(BatchScoped):
 
 
 class BatchReleaseApi(BatchScoped):
+    """Release the batch to the labeling queue: every item not held gets its queue slots. Needs
+    items, all of them screened, and no screening running (400 otherwise); releasing again adds the
+    items kept since. Answers the released and held counts, the slots created and the batch."""
+
     access = {"POST": MANAGERS}
 
     @extend_schema(request=None, responses=dict)
@@ -206,6 +224,8 @@ class ScreeningSettingsApi(RoleScopedApi):
 
     @extend_schema(responses=ScreeningSettingsOutput)
     def get(self, request: Request, project_id: int) -> Response:
+        """The project's screening thresholds (the defaults with the project's overrides), the
+        overrides alone, and the flags that hold an item."""
         stored = services.settings_of(self.project_id)
         return Response(ScreeningSettingsOutput(stored).data)
 

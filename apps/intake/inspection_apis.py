@@ -61,6 +61,9 @@ class SamplingPlanApi(RoleScopedApi):
 
     @extend_schema(request=SamplingPlanInput, responses=SamplingPlanOutput)
     def put(self, request: Request, project_id: int) -> Response:
+        """Create or replace the project's sampling plan: an ISO 2859-1 table plan (AQL, inspection
+        level) or a risk-based one (AQL, LTPD, producer and consumer risks), and the review mode; a
+        400 when no plan can be built from it."""
         setting = services.plan_set(
             actor=request.user,
             project_id=self.project_id,
@@ -70,6 +73,8 @@ class SamplingPlanApi(RoleScopedApi):
 
 
 class BatchInspectionsApi(BatchScoped):
+    """The batch's acceptance inspections, newest first; paginated."""
+
     access = {"GET": MANAGERS}
 
     @extend_schema(responses=InspectionOutput(many=True))
@@ -92,6 +97,9 @@ class BatchInspectApi(BatchScoped):
 
 
 class ProjectInspectionsApi(RoleScopedApi):
+    """Acceptance inspections of the project's batches, newest first, optionally only `open` or
+    `decided` ones; reviewers may read them too; paginated."""
+
     access = {"GET": INSPECTORS}
 
     @extend_schema(parameters=[InspectionFilterInput], responses=InspectionOutput(many=True))
@@ -113,6 +121,9 @@ class InspectionScoped(RoleScopedApi):
 
 
 class InspectionDetailApi(InspectionScoped):
+    """One inspection: plan, sample, review progress and, once decided, the verdict and defect
+    summary."""
+
     access = {"GET": INSPECTORS}
 
     @extend_schema(responses=InspectionOutput)
@@ -121,6 +132,9 @@ class InspectionDetailApi(InspectionScoped):
 
 
 class InspectionItemsApi(InspectionScoped):
+    """The inspection's sampled items by item id, with whether each is reviewed (never the delivered
+    labels); paginated."""
+
     access = {"GET": INSPECTORS}
 
     @extend_schema(responses=SampledItemOutput(many=True))
@@ -190,6 +204,10 @@ class InspectionDefectsApi(InspectionScoped):
 
 
 class InspectionDecideApi(InspectionScoped):
+    """Decide an open inspection once every sampled item is reviewed (400 otherwise): count
+    defective items, accept or reject the lot by the plan and set the batch's status; a rejection
+    sends the lot's submitted work back for one rework cycle."""
+
     access = {"POST": MANAGERS}
 
     @extend_schema(request=None, responses=InspectionOutput)
@@ -199,6 +217,10 @@ class InspectionDecideApi(InspectionScoped):
 
 
 class DefectTrendsApi(RoleScopedApi):
+    """Defect rates by type over decided inspections, by batch, cohort or vendor and by inspection
+    or calendar period, plus the defect types that recur (rate at least `min_rate` for `min_periods`
+    periods in a row)."""
+
     access = {"GET": MANAGERS}
 
     @extend_schema(parameters=[TrendQuery], responses=dict)

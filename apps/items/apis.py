@@ -29,6 +29,8 @@ class ProjectItemsApi(RoleScopedApi):
 
     @extend_schema(parameters=[ItemFilterInput], responses=ItemOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
+        """The project's items by id, filtered by gold flag, scene tag, video or sha256;
+        paginated."""
         filters = ItemFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
         query = selectors.items_of(project_id=self.project_id, **filters.validated_data)
@@ -39,6 +41,9 @@ class ProjectItemsApi(RoleScopedApi):
         responses={201: ItemOutput},
     )
     def post(self, request: Request, project_id: int) -> Response:
+        """Register an item: upload an image (multipart `file`; a 400 when it cannot be decoded or
+        exceeds the pixel cap) or give a URI with its width and height (JSON). `video` and
+        `frame_index` go together, one item per frame."""
         if "file" in request.FILES:
             payload = ItemUploadInput(data=request.data)
             payload.is_valid(raise_exception=True)
@@ -60,6 +65,7 @@ class ItemDetailApi(RoleScopedApi):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, item_id: int) -> Response:
+        """Delete an item with its annotations; every removed annotation is audited too."""
         services.item_delete(actor=request.user, item=Item.objects.get(pk=item_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -70,10 +76,13 @@ class ItemDetailApi(RoleScopedApi):
 
     @extend_schema(responses=ItemOutput)
     def get(self, request: Request, item_id: int) -> Response:
+        """One item; `image_url` points at the stored file or the item's URI."""
         return Response(ItemOutput(Item.objects.get(pk=item_id)).data)
 
     @extend_schema(request=ItemUpdateInput, responses=ItemOutput)
     def patch(self, request: Request, item_id: int) -> Response:
+        """Change an item's scene tags, gold flag or queue priority (the priority is copied to the
+        item's queue slots)."""
         payload = ItemUpdateInput(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         item = services.item_update(
@@ -83,6 +92,8 @@ class ItemDetailApi(RoleScopedApi):
 
 
 class ItemImageApi(RoleScopedApi):
+    """The item's stored image file; 404 for items registered by URI only."""
+
     access = {"GET": STAFF_ROLES}
 
     def project_id_from_url(self) -> int | None:

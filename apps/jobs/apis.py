@@ -22,6 +22,8 @@ class JobDetailApi(RoleScopedApi):
 
     @extend_schema(responses=JobOutput)
     def get(self, request: Request, job_id: int) -> Response:
+        """A job's status, progress, errors and result: poll this after any endpoint that answered
+        202."""
         return Response(JobOutput(Job.objects.get(pk=job_id)).data)
 
     @extend_schema(responses=JobOutput, description="Cancel the job if it has not finished.")
@@ -31,6 +33,9 @@ class JobDetailApi(RoleScopedApi):
 
 
 class ProjectJobsApi(RoleScopedApi):
+    """The project's jobs (imports, exports, reports, screening, pre-labeling, ...), newest first;
+    paginated."""
+
     access = {"GET": MANAGERS | {"finance"}}
 
     @extend_schema(responses=JobOutput(many=True))

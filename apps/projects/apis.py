@@ -33,12 +33,15 @@ class ProjectListApi(RoleScopedApi):
 
     @extend_schema(responses=ProjectOutput(many=True))
     def get(self, request: Request) -> Response:
+        """Projects the caller is an active member of (every project for superusers); paginated."""
         return self.paginate(
             request, selectors.projects_visible_to(user=request.user), ProjectOutput
         )
 
     @extend_schema(request=ProjectInput, responses={201: ProjectOutput})
     def post(self, request: Request) -> Response:
+        """Create a project: site staff and superusers only (403 for anyone else). Names are unique
+        (400); the creator is not made a member."""
         if not (request.user.is_staff or request.user.is_superuser):
             raise PermissionDenied("Only site staff create projects.")
         payload = ProjectInput(data=request.data)
@@ -52,15 +55,19 @@ class ProjectDetailApi(RoleScopedApi):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, project_id: int) -> Response:
+        """Delete the project and everything in it: items, annotations, work, reports. Audited."""
         services.project_delete(actor=request.user, project=Project.objects.get(pk=self.project_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=ProjectOutput)
     def get(self, request: Request, project_id: int) -> Response:
+        """One project with its settings, for any member."""
         return Response(ProjectOutput(Project.objects.get(pk=self.project_id)).data)
 
     @extend_schema(request=ProjectUpdateInput, responses=ProjectOutput)
     def patch(self, request: Request, project_id: int) -> Response:
+        """Change the project's name, description or parameters; names stay unique (400).
+        Audited."""
         payload = ProjectUpdateInput(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         project = services.project_update(
@@ -87,12 +94,16 @@ class LabelClassListApi(RoleScopedApi):
 
     @extend_schema(responses=LabelClassOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
+        """The project's label classes (the taxonomy), each with its effective IoU threshold (its
+        own, else the project default); paginated."""
         return self.paginate(
             request, selectors.classes_of(project_id=self.project_id), LabelClassOutput
         )
 
     @extend_schema(request=LabelClassInput, responses={201: LabelClassOutput})
     def post(self, request: Request, project_id: int) -> Response:
+        """Add a class; a 400 when the name is taken in the project or the parent is not one of its
+        classes."""
         payload = LabelClassInput(data=request.data)
         payload.is_valid(raise_exception=True)
         label_class = services.label_class_create(
@@ -108,6 +119,7 @@ class LabelClassDetailApi(RoleScopedApi):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, class_id: int) -> Response:
+        """Delete a class; a 400 while annotations or child classes use it."""
         services.label_class_delete(
             actor=request.user, label_class=LabelClass.objects.get(pk=class_id)
         )
@@ -118,10 +130,13 @@ class LabelClassDetailApi(RoleScopedApi):
 
     @extend_schema(responses=LabelClassOutput)
     def get(self, request: Request, class_id: int) -> Response:
+        """One label class with its effective IoU threshold."""
         return Response(LabelClassOutput(LabelClass.objects.get(pk=class_id)).data)
 
     @extend_schema(request=LabelClassUpdateInput, responses=LabelClassOutput)
     def patch(self, request: Request, class_id: int) -> Response:
+        """Change a class's name, parent, colour, precision tier or IoU threshold (null: the project
+        default); a 400 for a taken name or a parent that would make the class its own ancestor."""
         payload = LabelClassUpdateInput(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         label_class = services.label_class_update(
@@ -137,12 +152,14 @@ class CohortListApi(RoleScopedApi):
 
     @extend_schema(responses=CohortOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
+        """The project's cohorts (workforce groups and their vendors); paginated."""
         return self.paginate(
             request, selectors.cohorts_of(project_id=self.project_id), CohortOutput
         )
 
     @extend_schema(request=CohortInput, responses={201: CohortOutput})
     def post(self, request: Request, project_id: int) -> Response:
+        """Create a cohort; a 400 when the name is taken in the project."""
         payload = CohortInput(data=request.data)
         payload.is_valid(raise_exception=True)
         cohort = services.cohort_create(
@@ -159,10 +176,13 @@ class CohortDetailApi(RoleScopedApi):
 
     @extend_schema(responses=CohortOutput)
     def get(self, request: Request, cohort_id: int) -> Response:
+        """One cohort."""
         return Response(CohortOutput(Cohort.objects.get(pk=cohort_id)).data)
 
     @extend_schema(request=CohortInput, responses=CohortOutput)
     def patch(self, request: Request, cohort_id: int) -> Response:
+        """Rename a cohort or change its kind or vendor; a 400 when the name is taken in the
+        project."""
         payload = CohortInput(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         cohort = services.cohort_update(
@@ -172,6 +192,8 @@ class CohortDetailApi(RoleScopedApi):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, cohort_id: int) -> Response:
+        """Delete a cohort: its members and batches are left without a cohort, and the rate cards
+        priced for it are deleted with it."""
         services.cohort_delete(actor=request.user, cohort=Cohort.objects.get(pk=cohort_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -190,12 +212,16 @@ class AnnotatorListApi(RoleScopedApi):
 
     @extend_schema(responses=AnnotatorOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
+        """The project's members (annotators, reviewers, managers, finance) with role, cohort,
+        pseudonym and whether they are active; paginated."""
         return self.paginate(
             request, selectors.annotators_of(project_id=self.project_id), AnnotatorOutput
         )
 
     @extend_schema(request=AnnotatorInput, responses={201: AnnotatorOutput})
     def post(self, request: Request, project_id: int) -> Response:
+        """Add an existing user (by username) to the project with a role (annotator by default) and
+        an optional cohort of this project; a 400 when the user is unknown or already a member."""
         payload = AnnotatorInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -217,10 +243,13 @@ class AnnotatorDetailApi(RoleScopedApi):
 
     @extend_schema(responses=AnnotatorOutput)
     def get(self, request: Request, annotator_id: int) -> Response:
+        """One membership: the user, role, cohort and pseudonym."""
         return Response(AnnotatorOutput(Annotator.objects.get(pk=annotator_id)).data)
 
     @extend_schema(request=AnnotatorUpdateInput, responses=AnnotatorOutput)
     def patch(self, request: Request, annotator_id: int) -> Response:
+        """Change a member's role or cohort, or deactivate them (`is_active: false`: they lose all
+        access to the project). Audited."""
         payload = AnnotatorUpdateInput(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)

@@ -80,6 +80,11 @@ class AssignmentApiBase(RoleScopedApi):
 
 
 class AssignmentSubmitApi(AssignmentApiBase):
+    """Submit the caller's shapes for an assignment they hold (leased, or sent back for rework), all
+    or nothing; the item is implied. 201 with the assignment's new status and the created annotation
+    ids. 404 when the assignment is not the caller's, 409 when it is already submitted, 400 when a
+    shape is invalid; a rework submission replaces the caller's earlier annotations on the item."""
+
     access = {"POST": LABELERS}
 
     @extend_schema(request=SubmitInput, responses={201: AssignmentOutput})
@@ -107,6 +112,9 @@ class AssignmentSubmitApi(AssignmentApiBase):
 
 
 class AssignmentReleaseApi(AssignmentApiBase):
+    """Give the caller's leased assignment back to the queue. Answers `{"released": true}`, or false
+    when it was not leased (e.g. already submitted); 404 when it is not the caller's."""
+
     access = {"POST": LABELERS}
 
     @extend_schema(request=None, responses={200: None})
@@ -146,6 +154,11 @@ class MyStatsApi(RoleScopedApi):
 
 
 class ReviewNextApi(RoleScopedApi):
+    """Lease the caller's next review in `?queue=` (default `review`): the one they already hold
+    there, else the highest-priority, earliest-due pending one, never their own work. 200 with the
+    review, its item and the item's non-gold annotations (authors as pseudonyms); 204 when the queue
+    is empty; 403 for callers who are not project members."""
+
     access = {"POST": REVIEWERS}
 
     @extend_schema(
@@ -166,6 +179,12 @@ class ReviewNextApi(RoleScopedApi):
 
 
 class ReviewDecisionApi(RoleScopedApi):
+    """Decide a pending review (or one leased to the caller or whose lease ran out): approve; edit
+    (apply `edits`, each against the annotation's version: stale is a 409); reject (reason required:
+    the work goes back to its annotator for rework); escalate (reason and queue required: a new
+    review opens in that queue). 409 when the review is already decided or leased to another
+    reviewer."""
+
     access = {"POST": REVIEWERS}
 
     def project_id_from_url(self) -> int | None:
@@ -188,6 +207,8 @@ class ReviewDecisionApi(RoleScopedApi):
 
 
 class ProjectReviewsApi(RoleScopedApi):
+    """The project's reviews, newest first, filtered by queue and status; paginated."""
+
     access = {"GET": REVIEWERS}
 
     @extend_schema(parameters=[ReviewFilterInput], responses=ReviewOutput(many=True))
@@ -207,12 +228,16 @@ class RuleListApi(RoleScopedApi):
 
     @extend_schema(responses=RuleOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
+        """The project's escalation rules in evaluation order (`order`, then id); paginated."""
         return self.paginate(
             request, EscalationRule.objects.filter(project_id=self.project_id), RuleOutput
         )
 
     @extend_schema(request=RuleInput, responses={201: RuleOutput})
     def post(self, request: Request, project_id: int) -> Response:
+        """Create an escalation rule; enabled rules are applied to every submission that goes to
+        review. A 400 names the failing part of the definition, or a name already taken in the
+        project."""
         payload = RuleInput(data=request.data)
         payload.is_valid(raise_exception=True)
         rule = escalation.rule_create(
@@ -231,10 +256,13 @@ class RuleDetailApi(RoleScopedApi):
 
     @extend_schema(responses=RuleOutput)
     def get(self, request: Request, rule_id: int) -> Response:
+        """One escalation rule."""
         return Response(RuleOutput(EscalationRule.objects.get(pk=rule_id)).data)
 
     @extend_schema(request=RuleUpdateInput, responses=RuleOutput)
     def patch(self, request: Request, rule_id: int) -> Response:
+        """Change a rule's name, definition (validated as on create), enabled flag or order.
+        Audited."""
         payload = RuleUpdateInput(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         rule = escalation.rule_update(
@@ -246,11 +274,16 @@ class RuleDetailApi(RoleScopedApi):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, rule_id: int) -> Response:
+        """Delete an escalation rule. Audited."""
         escalation.rule_delete(actor=request.user, rule=EscalationRule.objects.get(pk=rule_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RuleDryRunApi(RoleScopedApi):
+    """Count, changing nothing, how many of the items submitted in the last `days` days (gold
+    excluded) each rule would match and how many each queue would receive: the given `rules`, else
+    the project's enabled ones. A 400 names an invalid definition."""
+
     access = {"POST": MANAGERS}
 
     @extend_schema(request=DryRunInput, responses={200: dict})
@@ -269,6 +302,10 @@ class RuleDryRunApi(RoleScopedApi):
 
 
 class GoldUsageApi(RoleScopedApi):
+    """Usage of the project's gold (honeypot) items: times served, last use and mean accuracy per
+    item, flagging over-used items (more than max(2 x median, median + 5) uses) and stale ones (not
+    used in the last `stale_days` days)."""
+
     access = {"GET": MANAGERS}
 
     @extend_schema(parameters=[GoldUsageQuery], responses={200: dict})

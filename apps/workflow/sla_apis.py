@@ -78,6 +78,7 @@ class QueueSlaListApi(RoleScopedApi):
 
     @extend_schema(responses=QueueSlaOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
+        """The project's queue turnaround SLAs, by queue name; paginated."""
         return self.paginate(
             request,
             QueueSla.objects.filter(project_id=self.project_id).order_by("queue"),
@@ -86,6 +87,8 @@ class QueueSlaListApi(RoleScopedApi):
 
     @extend_schema(request=QueueSlaInput, responses={201: QueueSlaOutput})
     def post(self, request: Request, project_id: int) -> Response:
+        """Set a queue's turnaround SLA and optional breach webhook: creates it, or replaces the one
+        the queue has (201 either way)."""
         payload = QueueSlaInput(data=request.data)
         payload.is_valid(raise_exception=True)
         created = sla.queue_sla_set(
@@ -95,6 +98,8 @@ class QueueSlaListApi(RoleScopedApi):
 
 
 class QueueSlaDetailApi(RoleScopedApi):
+    """Delete a queue SLA; its queue's reviews are no longer overdue by turnaround. Audited."""
+
     access = {"DELETE": LEADS}
 
     def project_id_from_url(self) -> int | None:
@@ -111,6 +116,7 @@ class ClassSlaListApi(RoleScopedApi):
 
     @extend_schema(responses=ClassSlaOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
+        """The project's per-class SLA targets; paginated."""
         return self.paginate(
             request,
             ClassSla.objects.filter(project_id=self.project_id).order_by("id"),
@@ -119,6 +125,9 @@ class ClassSlaListApi(RoleScopedApi):
 
     @extend_schema(request=ClassSlaInput, responses={201: ClassSlaOutput})
     def post(self, request: Request, project_id: int) -> Response:
+        """Set a class's SLA targets (IoU, IAA floor, missing-rate ceiling, turnaround, window):
+        creates the SLA or updates the given targets of the existing one (201 either way); a 400
+        when the class is not in this project."""
         payload = ClassSlaInput(data=request.data)
         payload.is_valid(raise_exception=True)
         values = dict(payload.validated_data)
@@ -132,6 +141,8 @@ class ClassSlaListApi(RoleScopedApi):
 
 
 class ClassSlaDetailApi(RoleScopedApi):
+    """Delete a class SLA. Audited."""
+
     access = {"DELETE": LEADS}
 
     def project_id_from_url(self) -> int | None:
@@ -144,6 +155,9 @@ class ClassSlaDetailApi(RoleScopedApi):
 
 
 class OverdueApi(RoleScopedApi):
+    """Open reviews past their deadline (a rule's due date, else the queue's turnaround SLA): those
+    with a due date first, earliest first, then the oldest; paginated."""
+
     access = {"GET": MANAGERS}
 
     @extend_schema(responses=ReviewOutput(many=True))
@@ -164,6 +178,9 @@ class SlaCheckApi(RoleScopedApi):
 
 
 class AlertListApi(RoleScopedApi):
+    """The project's alerts (queue SLA breaches, budget warnings, fault flags), newest first,
+    optionally of one `?kind=` (`queue_sla`, `budget`, `fault_flag`); paginated."""
+
     access = {"GET": MANAGERS}
 
     @extend_schema(parameters=[OpenApiParameter("kind", str)], responses=AlertOutput(many=True))
@@ -175,6 +192,10 @@ class AlertListApi(RoleScopedApi):
 
 
 class ClassComplianceApi(RoleScopedApi):
+    """Per-class SLA compliance, computed now over each SLA's window: observed median IoU and
+    missing rate on gold, IAA (Krippendorff's alpha) and p90 turnaround against each target (null
+    when there is no target or no data), with the breaches listed."""
+
     access = {"GET": MANAGERS}
 
     @extend_schema(responses={200: dict})
