@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import ObtainAuthToken
 
@@ -26,8 +27,16 @@ from apps.projects.apis import (
     ProjectListApi,
 )
 
+TokenApi = extend_schema_view(
+    post=extend_schema(
+        description="Exchange a username and password for the user's API token (the same one on "
+        "every call); send it as `Authorization: Token <key>`. 400 when they do not match an "
+        "active user."
+    )
+)(ObtainAuthToken)
+
 api = [
-    path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
+    path("auth/token/", TokenApi.as_view(), name="api-token"),
     path("projects/", ProjectListApi.as_view(), name="project-list"),
     path("projects/<id:project_id>/", ProjectDetailApi.as_view(), name="project-detail"),
     path("projects/<id:project_id>/classes/", LabelClassListApi.as_view(), name="class-list"),

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -39,7 +39,18 @@ class ProjectAnnotationsApi(RoleScopedApi):
         )
         return self.paginate(request, query, AnnotationOutput)
 
-    @extend_schema(request=AnnotationBulkInput, responses={201: AnnotationOutput(many=True)})
+    @extend_schema(
+        request=AnnotationBulkInput,
+        responses={
+            201: inline_serializer(
+                "AnnotationsCreatedOutput",
+                {
+                    "created": serializers.IntegerField(),
+                    "ids": serializers.ListField(child=serializers.IntegerField()),
+                },
+            )
+        },
+    )
     def post(self, request: Request, project_id: int) -> Response:
         """Create annotations in bulk, all or none: a 400 lists every bad record by index.
         Annotators and reviewers submit only their own human annotations; managers may set author,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -20,6 +23,16 @@ class ServiceValidationError(Exception):
             errors = {field: [errors]}
         self.errors = errors
         super().__init__(str(errors))
+
+
+@contextmanager
+def unique_or_400(field: str, message: str) -> Iterator[None]:
+    """A unique constraint broken by this write (a taken name, or one lost to a concurrent writer) is a 400 naming ``field``, not a 500."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise ServiceValidationError(message, field=field) from None
 
 
 class VersionConflict(Exception):

@@ -9,12 +9,10 @@ raised as a ServiceValidationError, which the API answers with a 400 naming that
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from django.db import IntegrityError, transaction
 
 from apps.common.exceptions import ServiceValidationError
 from apps.costs.defaults import cost_defaults
@@ -33,16 +31,6 @@ SEGMENT_TEXT_FIELDS: tuple[str, ...] = (
 SEGMENT_REQUIRED: tuple[str, ...] = ("n_items", "rate_unit", "rate_amount", "defect_rate")
 MAX_SEGMENTS = 500
 CARD_FIELD_PATHS = {"cohort_id": "cohort", "rate_cards": "non_field_errors"}
-
-
-@contextmanager
-def unique_or_400(field: str, message: str) -> Iterator[None]:
-    """A unique constraint lost to a concurrent writer is a 400 naming ``field``, not a 500."""
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError:
-        raise ServiceValidationError(message, field=field) from None
 
 
 def cost_error(exc: CostInputError, path: str | None = None) -> ServiceValidationError:

@@ -25,14 +25,29 @@ PROJECT_FIELDS = (
     "honeypot_rate",
     "lease_minutes",
     "settings",
+    "gold_target_accuracy",
+    "review_share",
+    "effort_approved_iou",
+    "effort_minor_iou",
 )
+
+
+def _check_effort_bands(project: Project) -> None:
+    """The minor-edit IoU band sits below the approved-as-is one, whichever of them changed."""
+    if project.effort_minor_iou > project.effort_approved_iou:
+        raise ServiceValidationError(
+            f"must not exceed effort_approved_iou ({project.effort_approved_iou})",
+            field="effort_minor_iou",
+        )
 
 
 @transaction.atomic
 def project_create(*, actor: Any, data: dict[str, Any]) -> Project:
     if Project.objects.filter(name=data["name"]).exists():
         raise ServiceValidationError("a project with this name already exists", field="name")
-    project = Project.objects.create(**{k: v for k, v in data.items() if k in PROJECT_FIELDS})
+    project = Project(**{k: v for k, v in data.items() if k in PROJECT_FIELDS})
+    _check_effort_bands(project)
+    project.save()
     audit(
         actor=actor,
         project=project,
@@ -51,6 +66,7 @@ def project_update(*, actor: Any, project: Project, data: dict[str, Any]) -> Pro
         for key, value in data.items():
             if key in PROJECT_FIELDS:
                 setattr(project, key, value)
+        _check_effort_bands(project)
         project.save()
     return project
 

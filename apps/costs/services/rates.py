@@ -7,9 +7,9 @@ from typing import Any
 from django.db import transaction
 
 from apps.audit.services import audit, audited_change, snapshot
-from apps.common.exceptions import ServiceValidationError
+from apps.common.exceptions import ServiceValidationError, unique_or_400
 from apps.costs.defaults import cost_defaults
-from apps.costs.domain import pure_card, unique_or_400
+from apps.costs.domain import pure_card
 from apps.costs.models import Budget, RateCard, RateUnit
 from apps.costs.selectors import card_values, vendor_label
 from apps.projects.models import Cohort

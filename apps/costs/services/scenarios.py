@@ -7,8 +7,8 @@ from typing import Any
 from django.db import transaction
 
 from apps.audit.services import audit, audited_change, snapshot
-from apps.common.exceptions import ServiceValidationError
-from apps.costs.domain import cost_error, segments_frame, unique_or_400, validate_segments
+from apps.common.exceptions import ServiceValidationError, unique_or_400
+from apps.costs.domain import cost_error, segments_frame, validate_segments
 from apps.costs.models import Scenario
 from labelqc.cost import (
     CostInputError,

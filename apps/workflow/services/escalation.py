@@ -8,13 +8,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Avg
 from django.utils import timezone
 
 from apps.annotations.models import Annotation, Source
 from apps.audit.services import audit, audited_change, snapshot
-from apps.common.exceptions import ServiceValidationError
+from apps.common.exceptions import ServiceValidationError, unique_or_400
 from apps.common.rows import ModelColumns, fetch_all, quote, table
 from apps.items.models import Item
 from apps.workflow.models import Assignment, EscalationRule, Review, ReviewStatus
@@ -32,21 +32,21 @@ def _checked(definition: Any) -> dict[str, Any]:
     return definition
 
 
+NAME_TAKEN = "a rule with this name already exists"
+
+
 @transaction.atomic
 def rule_create(
     *, actor: Any, project_id: int, name: str, definition: Any, enabled: bool = True, order: int = 0
 ) -> EscalationRule:
-    try:
-        with transaction.atomic():
-            rule = EscalationRule.objects.create(
-                project_id=project_id,
-                name=name,
-                enabled=enabled,
-                order=order,
-                definition=_checked(definition),
-            )
-    except IntegrityError as exc:
-        raise ServiceValidationError("a rule with this name already exists", field="name") from exc
+    with unique_or_400("name", NAME_TAKEN):
+        rule = EscalationRule.objects.create(
+            project_id=project_id,
+            name=name,
+            enabled=enabled,
+            order=order,
+            definition=_checked(definition),
+        )
     audit(
         actor=actor, project_id=project_id, action="rule.create", entity=rule, after=snapshot(rule)
     )
@@ -60,7 +60,8 @@ def rule_update(*, actor: Any, rule: EscalationRule, data: dict[str, Any]) -> Es
     with audited_change(actor=actor, action="rule.update", entity=rule):
         for key, value in data.items():
             setattr(rule, key, value)
-        rule.save()
+        with unique_or_400("name", NAME_TAKEN):
+            rule.save()
     return rule
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from apps.common.roles import Role
-from apps.workflow.models import Review
+from apps.workflow.models import EscalationRule, Review
 from tests.apps.workflow.conftest import box
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +103,13 @@ def test_dry_run_refuses_null_rules_by_field(queue_project, qa):
     given = {"days": 7, "rules": [{"name": "small", "definition": SMALL_OBJECTS}]}
     assert qa.post(url, given, format="json").status_code == 200
     assert qa.post(url, {"days": 7, "rules": None}, format="json").status_code == 200
+
+
+def test_renaming_a_rule_to_a_taken_name_is_a_400_naming_it(queue_project, qa):
+    url = f"/api/projects/{queue_project.pk}/escalation-rules/"
+    first = qa.post(url, {"name": "a", "definition": SMALL_OBJECTS}, format="json").json()
+    qa.post(url, {"name": "b", "definition": SMALL_OBJECTS}, format="json")
+    response = qa.patch(f"/api/escalation-rules/{first['id']}/", {"name": "b"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["name"] == ["a rule with this name already exists"]
+    assert EscalationRule.objects.get(pk=first["id"]).name == "a"
