@@ -248,7 +248,7 @@ def _seed_workflow(
     assignments = []
     for task in program.tasks.itertuples(index=False):
         item_id, annotator = int(task.item_id), int(task.annotator_id)
-        leased = (task.started_at + offset).to_pydatetime()
+        leased = (task.started_at + offset).to_pydatetime(warn=False)
         spent = pd.Timedelta(seconds=float(task.time_spent_s))
         slot = None
         if not task.is_gold:
@@ -264,7 +264,7 @@ def _seed_workflow(
                 status="submitted",
                 leased_at=leased,
                 lease_expires_at=leased,
-                submitted_at=(task.started_at + offset + spent).to_pydatetime(),
+                submitted_at=(task.started_at + offset + spent).to_pydatetime(warn=False),
                 server_seconds=float(task.time_spent_s),
                 client_seconds=round(float(task.time_spent_s) * 0.95, 1),
                 rework_cycles=int(rework.get(int(task.task_id), 0)),
@@ -282,7 +282,7 @@ def _seed_workflow(
             reviewer=reviewer,
             status="approved" if r.decision == "approve" else "rejected",
             reason="" if r.decision == "approve" else "boxes do not follow the guideline",
-            decided_at=(r.reviewed_at + offset).to_pydatetime(),
+            decided_at=(r.reviewed_at + offset).to_pydatetime(warn=False),
         )
         for r in reviews.itertuples(index=False)
     )
