@@ -3,12 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.annotations.models import Annotation, GeometryType, Source
 from apps.common.ids import MAX_INT, IdField
 
 
+@extend_schema_field({"type": "object", "additionalProperties": True})
 class GeometryField(serializers.JSONField):
     """An annotation's geometry: a JSON object (its keys are checked against the geometry type
     by the annotation services)."""
