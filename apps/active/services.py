@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from apps.active import selectors
 from apps.active.features import item_features
 from apps.active.models import ActiveLearningPick, ActiveLearningRound, RoundStatus
-from apps.audit.services import audit, audit_many, snapshot
+from apps.audit.services import audit, audit_many, audited_change, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Item
 from apps.jobs.models import Job, JobStatus
@@ -281,19 +281,11 @@ def _record(
             changes=changes,
             reason=f"active-learning round {round_.pk} ({round_.strategy})",
         )
-        before_round = snapshot(round_)
-        ActiveLearningRound.objects.filter(pk=round_.pk).update(
-            status=RoundStatus.DONE, model=model, pool=pool, finished_at=timezone.now()
-        )
-        round_.refresh_from_db()
-        audit(
-            actor=job.created_by,
-            project_id=round_.project_id,
-            action="active.round_done",
-            entity=round_,
-            before=before_round,
-            after=snapshot(round_),
-        )
+        with audited_change(actor=job.created_by, action="active.round_done", entity=round_):
+            ActiveLearningRound.objects.filter(pk=round_.pk).update(
+                status=RoundStatus.DONE, model=model, pool=pool, finished_at=timezone.now()
+            )
+            round_.refresh_from_db()
         regular = list(
             Item.objects.filter(pk__in=picked, is_gold=False).values_list("pk", flat=True)
         )

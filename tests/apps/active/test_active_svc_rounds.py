@@ -50,7 +50,9 @@ def test_margin_round_raises_priorities_and_the_queue_serves_picks_first(
     assert round_.pool["label_sources"] == {"consensus": 4}
     raised = AuditEvent.objects.filter(action="item.priority_raise")
     assert sorted(raised.values_list("entity_id", flat=True)) == sorted(picked)
-    assert AuditEvent.objects.filter(action="active.round_done", entity_id=round_.pk).exists()
+    done = AuditEvent.objects.get(action="active.round_done", entity_id=round_.pk)
+    assert done.before["status"] != "done" and done.after["status"] == "done"
+    assert done.project_id == round_.project_id
 
     detail = lead_client.get(f"/api/active-learning/rounds/{round_.pk}/").json()
     assert [p["item"] for p in detail["picks"]] == picked and detail["strategy"] == "margin"
