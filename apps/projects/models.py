@@ -9,12 +9,14 @@ from django.db import models
 from apps.common.roles import Role
 
 unit_interval = [MinValueValidator(0.0), MaxValueValidator(1.0)]
+# A match needs some overlap: the matcher (labelqc.geometry) takes IoU thresholds in (0, 1].
+iou_interval = [MinValueValidator(1e-6), MaxValueValidator(1.0)]
 
 
 class Project(models.Model):
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
-    default_iou_threshold = models.FloatField(default=0.5, validators=unit_interval)
+    default_iou_threshold = models.FloatField(default=0.5, validators=iou_interval)
     target_iaa = models.FloatField(default=0.8, validators=unit_interval)
     # Annotators per item, for consensus and inter-annotator agreement.
     overlap = models.PositiveSmallIntegerField(
@@ -61,7 +63,7 @@ class LabelClass(models.Model):
         max_length=16, choices=PrecisionTier.choices, default=PrecisionTier.STANDARD
     )
     # The class's own matching threshold; null means the project default.
-    iou_threshold = models.FloatField(null=True, blank=True, validators=unit_interval)
+    iou_threshold = models.FloatField(null=True, blank=True, validators=iou_interval)
 
     class Meta:
         ordering = ["id"]

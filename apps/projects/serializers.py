@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
@@ -12,10 +13,25 @@ from apps.projects.models import Annotator, Cohort, CohortKind, LabelClass, Prec
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
+class IoUThresholdField(serializers.FloatField):
+    """An IoU threshold in (0, 1]: a threshold of 0 would match shapes that do not overlap."""
+
+    default_error_messages = {"not_positive": "must be greater than 0"}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_value=1.0, **kwargs)
+
+    def to_internal_value(self, data: Any) -> float:
+        value = super().to_internal_value(data)
+        if value <= 0.0:
+            self.fail("not_positive")
+        return value
+
+
 class ProjectInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    default_iou_threshold = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    default_iou_threshold = IoUThresholdField(required=False)
     target_iaa = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
     overlap = serializers.IntegerField(required=False, min_value=1, max_value=20)
     honeypot_initial_count = serializers.IntegerField(required=False, min_value=0, max_value=1000)
@@ -71,9 +87,7 @@ class LabelClassInput(serializers.Serializer):
     parent = IdField(required=False, allow_null=True)
     color = serializers.CharField(required=False, max_length=7)
     precision_tier = serializers.ChoiceField(choices=PrecisionTier.choices, required=False)
-    iou_threshold = serializers.FloatField(
-        required=False, allow_null=True, min_value=0.0, max_value=1.0
-    )
+    iou_threshold = IoUThresholdField(required=False, allow_null=True)
 
     def validate_color(self, value: str) -> str:
         if not HEX_COLOR.match(value):

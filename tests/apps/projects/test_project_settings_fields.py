@@ -51,3 +51,22 @@ def test_members_who_may_not_edit_the_project_get_403(project, make_member, clie
     annotator = client_for(make_member(project, Role.ANNOTATOR).user)
     url = f"/api/projects/{project.pk}/"
     assert annotator.patch(url, {"review_share": 0.5}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize("value", [0, 0.0, -0.1, 1.5])
+def test_iou_thresholds_outside_0_to_1_are_refused(project, lead_client, value):
+    # Found by fuzzing: a class threshold of 0 was stored, then every SLA/quality computation
+    # that matches shapes failed with a 500.
+    cls = project.classes.first()
+    response = lead_client.patch(f"/api/classes/{cls.pk}/", {"iou_threshold": value}, format="json")
+    assert response.status_code == 400 and "iou_threshold" in response.json()
+    url = f"/api/projects/{project.pk}/"
+    response = lead_client.patch(url, {"default_iou_threshold": value}, format="json")
+    assert response.status_code == 400 and "default_iou_threshold" in response.json()
+
+
+def test_an_iou_threshold_of_1_is_accepted(project, lead_client):
+    cls = project.classes.first()
+    response = lead_client.patch(f"/api/classes/{cls.pk}/", {"iou_threshold": 1}, format="json")
+    assert response.status_code == 200 and response.json()["iou_threshold"] == 1.0
+    assert lead_client.get(f"/api/projects/{project.pk}/slas/compliance/").status_code == 200
