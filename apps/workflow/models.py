@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from apps.annotations.models import Annotation
 from apps.items.models import Item
-from apps.projects.models import Annotator, LabelClass, Project
+from apps.projects.models import Annotator, LabelClass, Project, iou_interval
 
 
 class AssignmentStatus(models.TextChoices):
@@ -167,7 +167,7 @@ class QueueSla(models.Model):
 class ClassSla(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="class_slas")
     label_class = models.ForeignKey(LabelClass, on_delete=models.CASCADE, related_name="+")
-    iou_threshold = models.FloatField(null=True, blank=True)
+    iou_threshold = models.FloatField(null=True, blank=True, validators=iou_interval)
     iaa_floor = models.FloatField(null=True, blank=True)
     missing_rate_ceiling = models.FloatField(null=True, blank=True)
     turnaround_hours = models.FloatField(null=True, blank=True)

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from apps.common.ids import IdField
 from apps.common.roles import LEADS, MANAGERS
 from apps.common.views import RoleScopedApi
+from apps.projects.serializers import IoUThresholdField
 from apps.workflow.models import Alert, ClassSla, QueueSla
 from apps.workflow.serializers import ReviewOutput
 from apps.workflow.services import sla
@@ -33,7 +34,7 @@ unit = {"required": False, "allow_null": True, "min_value": 0.0, "max_value": 1.
 
 class ClassSlaInput(serializers.Serializer):
     label_class = IdField()
-    iou_threshold = serializers.FloatField(**unit)
+    iou_threshold = IoUThresholdField(required=False, allow_null=True)
     iaa_floor = serializers.FloatField(
         required=False, allow_null=True, min_value=-1.0, max_value=1.0
     )

@@ -126,3 +126,16 @@ def test_class_sla_compliance_from_gold(queue_project, gold_items, annotators, c
         f"/api/projects/{queue_project.pk}/slas/classes/", {"label_class": 99999}, format="json"
     )
     assert bad.status_code == 400 and "label_class" in bad.json()
+
+
+@pytest.mark.parametrize("value", [0, -0.5, 1.01])
+def test_a_class_sla_iou_threshold_outside_0_to_1_is_refused(queue_project, lead, value):
+    # Found by fuzzing: an SLA with IoU threshold 0 was stored, then every quality report
+    # of the project was refused (the matcher takes thresholds in (0, 1]).
+    cls = queue_project.classes.first()
+    response = lead.post(
+        f"/api/projects/{queue_project.pk}/slas/classes/",
+        {"label_class": cls.pk, "iou_threshold": value},
+        format="json",
+    )
+    assert response.status_code == 400 and "iou_threshold" in response.json()
