@@ -43,15 +43,6 @@ class ProjectInput(serializers.Serializer):
     effort_approved_iou = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
     effort_minor_iou = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
 
-    def validate(self, attrs):
-        approved = attrs.get("effort_approved_iou")
-        minor = attrs.get("effort_minor_iou")
-        if approved is not None and minor is not None and minor > approved:
-            raise serializers.ValidationError(
-                {"effort_minor_iou": "must not exceed effort_approved_iou"}
-            )
-        return attrs
-
 
 class ProjectUpdateInput(ProjectInput):
     name = serializers.CharField(max_length=200, required=False)

@@ -36,7 +36,7 @@ def _check_effort_bands(project: Project) -> None:
     """The minor-edit IoU band sits below the approved-as-is one, whichever of them changed."""
     if project.effort_minor_iou > project.effort_approved_iou:
         raise ServiceValidationError(
-            f"must not exceed effort_approved_iou ({project.effort_approved_iou})",
+            "must not exceed effort_approved_iou",
             field="effort_minor_iou",
         )
 
