@@ -46,11 +46,11 @@ SCRATCH_PREFIX = ".unzip-"
 
 @dataclass(frozen=True)
 class ImportSource:
-    """What a reader reads: ``document`` bytes, or ``tree`` (a folder path or {path: bytes})."""
+    """What a reader reads: ``document`` bytes, or ``tree`` (a folder on disk)."""
 
     name: str
     document: bytes | None = None
-    tree: Path | dict[str, bytes] | None = None
+    tree: Path | None = None
     # A plain uploaded file on disk: the COCO, Label Studio and CVAT readers stream it.
     path: Path | None = None
     # The document of a document zip, streamed from the zip while it is read.
@@ -70,11 +70,7 @@ class ImportSource:
 
     def image_files(self) -> Mapping[str, bytes]:
         """The images shipped with the annotations, as {relative path: bytes} (lazy on disk)."""
-        if isinstance(self.tree, Path):
-            return _DiskImages(self.tree)
-        if isinstance(self.tree, dict):
-            return {k: v for k, v in self.tree.items() if k.lower().endswith(IMAGE_SUFFIXES)}
-        return {}
+        return _DiskImages(self.tree) if self.tree is not None else {}
 
 
 class _DiskImages(Mapping[str, bytes]):

@@ -37,9 +37,9 @@ def _unbounded(field: serializers.Field, path: str) -> list[str]:
         return []
     if isinstance(field, serializers.IntegerField):
         return [path] if field.max_value is None or field.min_value is None else []
-    if isinstance(field, (serializers.ListField, serializers.DictField)):
-        return _unbounded(field.child, f"{path}[]")
-    if isinstance(field, serializers.ListSerializer):
+    if isinstance(
+        field, (serializers.ListField, serializers.DictField, serializers.ListSerializer)
+    ):
         return _unbounded(field.child, f"{path}[]")
     if isinstance(field, serializers.Serializer):
         return [p for name, f in field.fields.items() for p in _unbounded(f, f"{path}.{name}")]
