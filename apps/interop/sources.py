@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -98,6 +99,18 @@ class _DiskImages(Mapping[str, bytes]):
 
     def __len__(self) -> int:
         return len(self._paths)
+
+
+def remove_leftover_extractions(folder: Path) -> int:
+    """Remove the zip extractions a killed run left in ``folder``; how many there were.
+
+    Only for a job's own upload folder: one run of a job at a time works there (the job's claim
+    sees to that), so any extraction found when a run starts is a dead run's.
+    """
+    leftovers = [path for path in folder.glob(f"{SCRATCH_PREFIX}*") if path.is_dir()]
+    for leftover in leftovers:
+        shutil.rmtree(leftover, ignore_errors=True)
+    return len(leftovers)
 
 
 @contextmanager

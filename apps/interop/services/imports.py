@@ -30,7 +30,12 @@ from apps.common.roles import Role
 from apps.interop import selectors
 from apps.interop.conf import IMPORT_KIND, job_dir, max_import_bytes, safe_file_name
 from apps.interop.mapping import ImportFailed, ImportPlan, plan_import, problems_of
-from apps.interop.sources import DOCUMENT, ImportSource, open_source
+from apps.interop.sources import (
+    DOCUMENT,
+    ImportSource,
+    open_source,
+    remove_leftover_extractions,
+)
 from apps.jobs.models import Job, JobStatus
 from apps.jobs.services import job_claim, job_create, job_finish, job_progress
 from labelqc.formats import (
@@ -224,6 +229,8 @@ def import_dataset(
     items = selectors.item_frame(project_id=project_id)
     # A zip is extracted beside the stored upload (a local file's folder may not be ours).
     scratch = None if "local_path" in job.params else path.parent
+    if scratch is not None and (removed := remove_leftover_extractions(scratch)):
+        logger.warning("import job %s: removed %s extraction(s) of a killed run", job.pk, removed)
     with ExitStack() as opened:  # the zip's extracted files are removed on leaving, or failing
         try:
             source = opened.enter_context(

@@ -16,11 +16,13 @@ import shutil
 import tempfile
 import tracemalloc
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from apps.annotations.models import Annotation
@@ -29,7 +31,9 @@ from apps.interop.conf import job_dir
 from apps.interop.services import imports
 from apps.interop.services.imports import ImportOptions, import_job_run, import_local
 from apps.interop.sources import SCRATCH_PREFIX, open_source
+from apps.interop.tasks import import_file
 from apps.jobs.models import Job
+from apps.jobs.services import STALE_AFTER
 from labelqc.formats import read_yolo
 from tests.apps.interop.conftest import SAMPLES, make_items, zip_folder, zipped
 
@@ -183,6 +187,41 @@ def _lying_member(monkeypatch) -> None:
     monkeypatch.setattr(
         zipfile.ZipFile, "open", lambda self, info, *a, **k: io.BytesIO(b"x" * (4 * CAP))
     )
+
+
+@pytest.mark.django_db
+def test_a_rerun_removes_what_a_killed_run_extracted(
+    project, manager, make_member, run_import, django_capture_on_commit_callbacks, trees
+):
+    """A worker killed mid-import leaves its extraction; the job's next run (the stale claim's
+    retake of the redelivered message) removes it before extracting again."""
+    make_member(project, Role.ANNOTATOR, "alice")
+    make_items(project, {"1.jpg": (15, 10)})
+    with django_capture_on_commit_callbacks(execute=False):  # queued, not run
+        response = manager.post(
+            f"/api/projects/{project.pk}/imports/",
+            {
+                "file": SimpleUploadedFile("yolo.zip", zip_folder(SAMPLES / "yolo_darknet")),
+                "format": "yolo",
+                "annotator": "alice",
+                "create_missing_classes": "true",
+            },
+            format="multipart",
+        )
+    assert response.status_code == 202, response.content
+    job = Job.objects.get(pk=response.json()["id"])
+    dead = job_dir(job.pk) / f"{SCRATCH_PREFIX}dead" / "yolo" / "obj_train_data"
+    dead.mkdir(parents=True)
+    (dead / "1.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    stale = timezone.now() - STALE_AFTER - timedelta(minutes=1)
+    Job.objects.filter(pk=job.pk).update(status="running", started_at=stale)  # the dead run's
+
+    import_file.apply(args=[job.pk])
+
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.errors
+    assert job.attempts == 1 and job.result["created"] == 2
+    assert_only_the_upload_is_left(job, trees)
 
 
 @pytest.mark.django_db
