@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from celery import Celery
+from celery import Celery, Task, states, uuid
+from celery.result import EagerResult
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "configs.settings")
@@ -25,7 +29,71 @@ def route_task(name: str, args, kwargs, options, task=None, **kw) -> dict[str, s
     return {"queue": "default"}
 
 
-app = Celery("labelqc")
+# In-process mode only (no broker). "inline": a dispatched task runs inside the call that
+# dispatched it (tests, management commands). "thread": it runs on one background thread, so a
+# request that starts a job answers at once and the page polls its progress like with a worker.
+_background = threading.local()
+_executor_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+
+
+def _mark_background_thread() -> None:
+    _background.active = True
+
+
+def _background_executor() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            # One thread, like a worker with concurrency 1: SQLite takes one writer at a time.
+            _executor = ThreadPoolExecutor(
+                max_workers=1,
+                thread_name_prefix="labelqc-task",
+                initializer=_mark_background_thread,
+            )
+        return _executor
+
+
+def _run_in_background(task: Task, args: Any, kwargs: Any, options: dict[str, Any]) -> None:
+    from django.db import connections
+
+    try:
+        task.apply_async(args, kwargs, **options)
+    except Exception:
+        # A worker would log the failure and go on with the next message; so does this thread.
+        logger.exception("in-process task %s (%s) failed", task.name, options.get("task_id"))
+    finally:
+        connections.close_all()
+
+
+class LabelqcTask(Task):
+    """Celery's Task, with the in-process "thread" mode (LABELQC_INPROCESS_TASKS) added."""
+
+    def apply_async(
+        self,
+        args: Any = None,
+        kwargs: Any = None,
+        task_id: str | None = None,
+        producer: Any = None,
+        link: Any = None,
+        link_error: Any = None,
+        shadow: Any = None,
+        **options: Any,
+    ) -> Any:
+        if self.app.conf.task_always_eager and not getattr(_background, "active", False):
+            from django.conf import settings
+
+            if settings.LABELQC_INPROCESS_TASKS == "thread":
+                task_id = task_id or uuid()
+                options.update(task_id=task_id, link=link, link_error=link_error, shadow=shadow)
+                _background_executor().submit(_run_in_background, self, args, kwargs, options)
+                return EagerResult(task_id, None, states.PENDING, name=self.name)
+        return super().apply_async(
+            args, kwargs, task_id, producer, link, link_error, shadow, **options
+        )
+
+
+app = Celery("labelqc", task_cls=LabelqcTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
     task_queues=(Queue("default"), Queue("gpu")),
@@ -51,6 +119,13 @@ app.autodiscover_tasks()
 
 def log_execution_mode() -> None:
     if app.conf.task_always_eager:
-        logger.info("No Celery broker configured: tasks run in-process (eager mode).")
+        from django.conf import settings
+
+        where = (
+            "on a background thread"
+            if settings.LABELQC_INPROCESS_TASKS == "thread"
+            else "inside the request that starts them"
+        )
+        logger.info("No Celery broker configured: tasks run in-process, %s.", where)
     else:
         logger.info("Celery broker: %s", app.conf.broker_url)

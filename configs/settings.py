@@ -122,7 +122,14 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "labelqc.sqlite3",
             # SQLite serialises writers; waiting beats failing with "database is locked".
-            "OPTIONS": {"timeout": 20},
+            # IMMEDIATE takes the write lock when a transaction starts, so two writers queue on
+            # the timeout instead of one failing to upgrade its read lock; WAL lets pages read
+            # while a background task writes.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL;",
+            },
         }
     }
 
@@ -209,6 +216,13 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL or None)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker: "inline" runs a task inside the call that dispatches it; "thread" (bin/demo's
+# server) runs tasks one at a time on a background thread, so starting a job answers at once.
+LABELQC_INPROCESS_TASKS = os.environ.get("LABELQC_INPROCESS_TASKS", "inline").strip().lower()
+if LABELQC_INPROCESS_TASKS not in {"inline", "thread"}:
+    raise ImproperlyConfigured(
+        f"LABELQC_INPROCESS_TASKS must be 'inline' or 'thread', got {LABELQC_INPROCESS_TASKS!r}"
+    )
 
 # SAM 2 / ML.
 LABELQC_SAM2_CHECKPOINT = os.environ.get("LABELQC_SAM2_CHECKPOINT", "")

@@ -8,3 +8,7 @@ application = get_wsgi_application()
 # Import every view module now rather than on each worker's first request: with gunicorn
 # --preload the workers then share it, and nobody's first request waits seconds for imports.
 get_resolver().check()
+
+from configs.celery import log_execution_mode  # noqa: E402
+
+log_execution_mode()

@@ -1,0 +1,116 @@
+"""LABELQC_INPROCESS_TASKS=thread (bin/demo's server): starting a job answers at once, the job
+runs on the background task thread against the SQLite file, and the API shows it finish.
+
+Runs in a subprocess with its own data folder, so the database is a real SQLite file (WAL) shared
+by the request thread and the task thread, as under bin/demo. The pre-label run is gated on an
+event that opens only after the POST has answered: in the "inline" mode the POST itself would
+wait on the gate, and the test would fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+SCRIPT = r"""
+import json, threading, time
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+call_command("migrate", verbosity=0)
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+import apps.prelabel.tasks as tasks
+from apps.demo.services import seed_demo
+
+project = seed_demo(n_items=12)
+item_ids = list(project.items.order_by("pk").values_list("pk", flat=True)[:3])
+gate = threading.Event()
+ran_on = []
+run = tasks.prelabel_job_run
+
+def gated(job_id):
+    ran_on.append(threading.current_thread().name)
+    if not gate.wait(30):
+        raise RuntimeError("the gate never opened: the POST waited for the job")
+    return run(job_id)
+
+tasks.prelabel_job_run = gated
+client = APIClient()
+client.force_authenticate(get_user_model().objects.get(username="admin"))
+response = client.post(
+    f"/api/projects/{project.pk}/prelabel-jobs/", {"selection": "ids", "item_ids": item_ids}, format="json"
+)
+job_id = response.json()["id"]
+before = client.get(f"/api/jobs/{job_id}/").json()
+gate.set()
+deadline = time.monotonic() + 180
+while True:
+    job = client.get(f"/api/jobs/{job_id}/").json()
+    if job["status"] in ("succeeded", "failed", "cancelled") or time.monotonic() > deadline:
+        break
+    time.sleep(0.2)
+with connection.cursor() as cursor:
+    cursor.execute("PRAGMA journal_mode")
+    journal = cursor.fetchone()[0]
+print(json.dumps({
+    "post": response.status_code, "before": before["status"], "after": job["status"],
+    "done": job["progress_done"], "total": job["progress_total"], "failures": job["failures"],
+    "ran_on": ran_on, "journal": journal,
+}))
+"""
+
+
+def test_thread_mode_answers_before_the_job_runs_and_the_job_finishes(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "LABELQC_ENV"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="configs.settings",
+        LABELQC_VAR_DIR=str(tmp_path),
+        LABELQC_INPROCESS_TASKS="thread",
+        LOG_LEVEL="WARNING",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome["post"] == 202
+    assert outcome["before"] == "pending"  # answered while the job waited at the gate
+    assert outcome["ran_on"] and outcome["ran_on"][0].startswith("labelqc-task")
+    assert outcome["after"] == "succeeded", done.stderr[-3000:]
+    assert outcome["total"] == 3 and outcome["done"] + outcome["failures"] == 3
+    assert outcome["journal"] == "wal"
+
+
+def test_an_unknown_inprocess_mode_is_refused(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="configs.settings",
+        LABELQC_VAR_DIR=str(tmp_path),
+        LABELQC_INPROCESS_TASKS="threads",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "LABELQC_INPROCESS_TASKS must be 'inline' or 'thread'" in done.stderr
