@@ -85,22 +85,7 @@ class ProjectPrelabelBackendApi(RoleScopedApi):
 
     @extend_schema(responses=BackendOutput)
     def get(self, request: Request, project_id: int) -> Response:
-        config = prelabel_config()
-        sam2 = config.backend_name == "sam2"
-        note = (
-            f"SAM 2.1 hiera-{config.size} from the configured checkpoint"
-            if sam2
-            else "no SAM 2 checkpoint configured: box prompts are segmented with OpenCV "
-            "GrabCut; no automatic masks, no video propagation"
-        )
-        body = {
-            "backend": config.backend_name,
-            "model": config.config_name if sam2 else None,
-            "video": sam2,
-            "automatic_masks": sam2,
-            "note": note,
-        }
-        return Response(BackendOutput(body).data)
+        return Response(BackendOutput(selectors.backend_summary()).data)
 
 
 class ItemPromptApi(RoleScopedApi):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -11,7 +12,7 @@ from django.utils import timezone
 from apps.annotations.models import Annotation, GeometryType, Source
 from apps.items.models import Item, Video
 from apps.jobs.models import Job
-from apps.prelabel.conf import JOB_KINDS, VIDEO_JOB_KIND
+from apps.prelabel.conf import JOB_KINDS, VIDEO_JOB_KIND, prelabel_config
 from apps.prelabel.models import PrelabelItem, VideoReviewFlag
 from apps.projects.models import Annotator
 from apps.workflow.models import Assignment, AssignmentStatus
@@ -99,3 +100,22 @@ def review_flags(*, video: Video, job_id: int | None = None) -> QuerySet[VideoRe
     return VideoReviewFlag.objects.filter(video=video, job_id=job_id).order_by(
         "track_id", "frame_index"
     )
+
+
+def backend_summary() -> dict[str, Any]:
+    """Which pre-labeling backend this deployment runs, and what it can do."""
+    config = prelabel_config()
+    sam2 = config.backend_name == "sam2"
+    note = (
+        f"SAM 2.1 hiera-{config.size} from the configured checkpoint"
+        if sam2
+        else "no SAM 2 checkpoint configured: box prompts are segmented with OpenCV "
+        "GrabCut; no automatic masks, no video propagation"
+    )
+    return {
+        "backend": config.backend_name,
+        "model": config.config_name if sam2 else None,
+        "video": sam2,
+        "automatic_masks": sam2,
+        "note": note,
+    }

@@ -13,6 +13,7 @@ from apps.annotations.models import Annotation
 from apps.dashboards import figures
 from apps.dashboards.cache import cached
 from apps.dashboards.filters import PageFilters
+from apps.dashboards.selectors.model_work import model_work_section
 from apps.dashboards.selectors.names import ProjectNames, project_names
 from apps.dashboards.tables import Column, PageData, Table
 from apps.jobs.models import FINISHED, Job
@@ -316,4 +317,5 @@ def lead_page(project: Project, filters: PageFilters) -> PageData:
     throughput_section(page, project.pk, filters)
     effort_section(page, project.pk, filters, names)
     jobs_section(page, project.pk, filters)
+    model_work_section(page, project.pk)
     return page

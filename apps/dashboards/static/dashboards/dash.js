@@ -120,26 +120,44 @@ const labelqc = (() => {
     return `${job.status}${total ? ` ${job.progress_done}/${total}` : ""}`;
   }
 
+  // A job starter inside a form sends the form's fields too (numbers as numbers).
+  function formBody(form) {
+    if (!form) return {};
+    const body = {};
+    for (const field of form.elements) {
+      if (!field.name) continue;
+      body[field.name] = field.type === "number" ? Number(field.value) : field.value;
+    }
+    return body;
+  }
+
   function wireJobStarters() {
     document.querySelectorAll("[data-start-job]").forEach((button) => {
       const status = button.parentElement.querySelector(".job-status");
       button.addEventListener("click", async () => {
         button.disabled = true;
         status.textContent = "starting…";
-        const body = JSON.parse(button.dataset.jobBody || "{}");
+        const body = { ...JSON.parse(button.dataset.jobBody || "{}"), ...formBody(button.form) };
         const started = await api("POST", button.dataset.startJob, body);
-        if (!started.ok || !started.data || !started.data.job) {
+        // Reports and rounds answer {job: id, ...}; a job itself answers {id, ...}.
+        const jobId = started.data && started.data[button.dataset.jobIdField || "job"];
+        if (!started.ok || !jobId) {
           status.textContent = `could not start: ${errorText(started)}`;
           button.disabled = false;
           return;
         }
-        const job = await pollJob(started.data.job, (current, error) => {
+        const job = await pollJob(jobId, (current, error) => {
           status.textContent = error ? `error: ${error}` : progressText(current);
         });
         if (job && job.status === "succeeded") {
           status.textContent = "done; reloading";
           window.location.reload();
         } else {
+          if (job && job.errors && job.errors.length) {
+            const first = job.errors[0];
+            const text = first.message || (first.messages || []).join("; ") || JSON.stringify(first);
+            status.textContent = `${job.status}: ${first.field ? `${first.field}: ` : ""}${text}`;
+          }
           button.disabled = false;
         }
       });
