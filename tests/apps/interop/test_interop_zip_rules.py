@@ -8,7 +8,6 @@ is removed when the ``with open_source(...)`` block ends, also when opening the 
 from __future__ import annotations
 
 import hashlib
-import io
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import pytest
 from apps.interop.sources import SCRATCH_PREFIX, ImportSource, image_digests, open_source
 from apps.interop.zips import MEMBER_CHUNK, extract_members, zip_entries
 from labelqc.formats import FormatError
-from tests.apps.interop.conftest import lying_about_size, zipped
+from tests.apps.interop.conftest import Endless, lying_about_size, zipped
 
 CAP = 1 << 20
 
@@ -100,29 +99,18 @@ def test_encrypted_and_oversized_document_zips_are_refused(tmp_path):
 # --- Extracting: capped while written ------------------------------------------------------
 
 
-class _Endless(io.BytesIO):
-    """A decompressor that does not stop at the declared size; counts what it handed out."""
-
-    handed = 0
-
-    def read(self, n: int | None = -1) -> bytes:
-        data = super().read(n)
-        type(self).handed += len(data)
-        return data
-
-
 @pytest.mark.parametrize("fmt", ["yolo", "coco"])
 def test_a_member_larger_than_it_declares_stops_past_its_declared_size(tmp_path, monkeypatch, fmt):
     members = {"labels/a.txt": b"0 .5 .5 1 1\n", "a.jpg": b"jpeg"}
     if fmt == "coco":
         members = {"a.json": b"{}", "a.jpg": b"jpeg"}
     content = zipped(members)
-    _Endless.handed = 0
-    monkeypatch.setattr(zipfile.ZipFile, "open", lambda s, i, *a, **k: _Endless(b"x" * 4 * CAP))
+    Endless.handed = 0
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda s, i, *a, **k: Endless(b"x" * 4 * CAP))
     error = refusal(tmp_path, content, fmt=fmt)
     key = "a.jpg" if fmt == "coco" else "labels/a.txt"
     assert error == ("up.zip", key, "size", "member is larger than it declares")
-    assert _Endless.handed == len(members[key]) + 1  # one byte past what it declares, no more
+    assert Endless.handed == len(members[key]) + 1  # one byte past what it declares, no more
     # What lands on disk is never more than the member declares.
     root = tmp_path / "out"
     root.mkdir()

@@ -25,7 +25,7 @@ from apps.interop.sources import open_source
 from apps.interop.zips import MEMBER_CHUNK
 from labelqc.formats import FormatError, read_coco
 from labelqc.formats._xml import iter_top_level
-from tests.apps.interop.conftest import lying_about_size, make_items, shape, zipped
+from tests.apps.interop.conftest import Endless, lying_about_size, make_items, shape, zipped
 
 COUNT = 300
 CAP = 1 << 20
@@ -208,17 +208,6 @@ def test_a_zip_bomb_lying_about_its_size_fails_at_the_declared_size(
 # --- The member stream: capped while read, closed afterwards --------------------------------
 
 
-class _Endless(io.BytesIO):
-    """A decompressor that does not stop at the declared size; counts what it handed out."""
-
-    handed = 0
-
-    def read(self, n: int | None = -1) -> bytes:
-        data = super().read(n)
-        type(self).handed += len(data)
-        return data
-
-
 @pytest.mark.parametrize(
     ("fmt", "member", "payload"),
     [
@@ -232,8 +221,8 @@ def test_a_member_larger_than_it_declares_stops_at_the_cap(
 ):
     with open_zip(tmp_path, zipped({member: payload[:1000]}), fmt=fmt) as source:
         assert source.member is not None and source.member.info.file_size == 1000
-        _Endless.handed = 0
-        monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, info, *a, **k: _Endless(payload))
+        Endless.handed = 0
+        monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, info, *a, **k: Endless(payload))
         with pytest.raises(FormatError) as caught:
             imports.read_dataset(
                 source, fmt, image_sizes={}, max_bytes=CAP, progress=lambda *_: None
@@ -241,7 +230,7 @@ def test_a_member_larger_than_it_declares_stops_at_the_cap(
     error = caught.value
     assert (error.file, error.record, error.field) == ("up.zip", member, "size")
     assert error.message == "member is larger than it declares"
-    assert _Endless.handed <= 1000 + MEMBER_CHUNK < len(payload)
+    assert Endless.handed <= 1000 + MEMBER_CHUNK < len(payload)
 
 
 def test_cvat_records_arrive_before_the_member_is_read_and_the_zip_closes(tmp_path):
