@@ -29,9 +29,8 @@ def route_task(name: str, args, kwargs, options, task=None, **kw) -> dict[str, s
     return {"queue": "default"}
 
 
-# In-process mode only (no broker). "inline": a dispatched task runs inside the call that
-# dispatched it (tests, management commands). "thread": it runs on one background thread, so a
-# request that starts a job answers at once and the page polls its progress like with a worker.
+# LABELQC_INPROCESS_TASKS=thread (settings.py says what the modes are): without a broker,
+# dispatched tasks run on this one background thread.
 _background = threading.local()
 _executor_lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None

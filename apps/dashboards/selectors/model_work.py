@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Count
 
-from apps.active.models import ActiveLearningPick, RoundStatus
+from apps.active.models import RoundStatus
 from apps.active.selectors import rounds_of
 from apps.active.services import STRATEGIES
 from apps.dashboards.tables import Column, PageData, Table
@@ -47,8 +47,8 @@ def model_work_section(page: PageData, project_id: int) -> None:
                     "batch_size": r.batch_size,
                     "status": r.status,
                     "picked": r.picked,
-                    "labeled": (r.pool or {}).get("labeled"),
-                    "unlabeled": (r.pool or {}).get("unlabeled"),
+                    "labeled": r.pool.get("labeled"),
+                    "unlabeled": r.pool.get("unlabeled"),
                     "error": r.error,
                     "created_at": r.created_at,
                 }
@@ -58,11 +58,7 @@ def model_work_section(page: PageData, project_id: int) -> None:
         )
     )
     latest = next((r for r in rounds if r.status == RoundStatus.DONE), None)
-    picks = (
-        ActiveLearningPick.objects.filter(round=latest).select_related("item").order_by("rank")
-        if latest is not None
-        else ActiveLearningPick.objects.none()
-    )
+    picks = latest.picks.select_related("item").order_by("rank") if latest else []
     page.add(
         Table(
             "al_picks",
