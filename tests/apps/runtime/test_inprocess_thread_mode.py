@@ -10,12 +10,9 @@ wait on the gate, and the test would fail.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.apps.runtime.embedded_python import run_python
 
 SCRIPT = r"""
 import json, threading, time
@@ -68,24 +65,13 @@ print(json.dumps({
 
 
 def test_thread_mode_answers_before_the_job_runs_and_the_job_finishes(tmp_path: Path) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "LABELQC_ENV"}
-    }
-    env.update(
+    done = run_python(
+        SCRIPT,
+        timeout=600,
         DJANGO_SETTINGS_MODULE="configs.settings",
         LABELQC_VAR_DIR=str(tmp_path),
         LABELQC_INPROCESS_TASKS="thread",
         LOG_LEVEL="WARNING",
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     outcome = json.loads(done.stdout.strip().splitlines()[-1])
@@ -98,19 +84,11 @@ def test_thread_mode_answers_before_the_job_runs_and_the_job_finishes(tmp_path: 
 
 
 def test_an_unknown_inprocess_mode_is_refused(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(
+    done = run_python(
+        "import django; django.setup()",
         DJANGO_SETTINGS_MODULE="configs.settings",
         LABELQC_VAR_DIR=str(tmp_path),
         LABELQC_INPROCESS_TASKS="threads",
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
     )
     assert done.returncode != 0
     assert "LABELQC_INPROCESS_TASKS must be 'inline' or 'thread'" in done.stderr
