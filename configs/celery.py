@@ -112,6 +112,7 @@ app.conf.update(
 )
 app.conf.beat_schedule = {
     "check-slas": {"task": "labelqc.workflow.check_slas", "schedule": 300.0},
+    "resend-lost-jobs": {"task": "labelqc.jobs.resend", "schedule": 300.0},
 }
 app.autodiscover_tasks()
 
@@ -128,3 +129,19 @@ def log_execution_mode() -> None:
         logger.info("No Celery broker configured: tasks run in-process, %s.", where)
     else:
         logger.info("Celery broker: %s", app.conf.broker_url)
+
+
+def resend_jobs_lost_with_the_last_server() -> None:
+    """Thread mode keeps its queue in memory: pending jobs found at start-up were queued by a
+    server that died before running them, so they are sent again (their claim makes that safe)."""
+    from django.conf import settings
+    from django.db import DatabaseError
+
+    if not app.conf.task_always_eager or settings.LABELQC_INPROCESS_TASKS != "thread":
+        return
+    from apps.jobs.dispatch import jobs_resend
+
+    try:
+        jobs_resend(all_pending=True)
+    except DatabaseError as exc:  # e.g. a database not migrated yet
+        logger.warning("could not look for jobs to re-send: %s", exc)

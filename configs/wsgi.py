@@ -9,6 +9,7 @@ application = get_wsgi_application()
 # --preload the workers then share it, and nobody's first request waits seconds for imports.
 get_resolver().check()
 
-from configs.celery import log_execution_mode  # noqa: E402
+from configs.celery import log_execution_mode, resend_jobs_lost_with_the_last_server  # noqa: E402
 
 log_execution_mode()
+resend_jobs_lost_with_the_last_server()

@@ -30,6 +30,7 @@ from apps.active.models import ActiveLearningPick, ActiveLearningRound, RoundSta
 from apps.audit.services import audit, audit_many, audited_change, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Item
+from apps.jobs.dispatch import job_send_on_commit
 from apps.jobs.models import Job, JobStatus
 from apps.jobs.services import job_claim, job_create, job_finish, job_release
 from apps.prelabel.backends import BackendConfigError, configured_backend_name
@@ -108,10 +109,7 @@ def round_start(
     down_weight_below_gold: float | None,
     reason: str = "",
 ) -> ActiveLearningRound:
-    from apps.active.tasks import run_round_default, run_round_gpu
-
     _check_start(project_id, strategy_for(strategy), features)
-    gpu = features == SAM2_EMBEDDING
     with transaction.atomic():
         job = job_create(
             kind=JOB_KIND, project_id=project_id, actor=actor, params={"reason": reason}
@@ -135,9 +133,16 @@ def round_start(
             after=snapshot(round_),
             reason=reason,
         )
-        task = run_round_gpu if gpu else run_round_default
-        transaction.on_commit(lambda: task.delay(job.pk))
+        job_send_on_commit(job)
     return round_
+
+
+def round_send(job: Job) -> None:
+    """A round on SAM 2 embeddings runs on the gpu queue, any other on default."""
+    from apps.active.tasks import run_round_default, run_round_gpu
+
+    features = ActiveLearningRound.objects.values_list("features", flat=True).get(job=job)
+    (run_round_gpu if features == SAM2_EMBEDDING else run_round_default).delay(job.pk)
 
 
 def _fail(round_: ActiveLearningRound, field: str, message: str) -> None:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -16,8 +15,10 @@ from apps.analytics.serializers import (
     ReportStartInput,
     ReportSummaryOutput,
 )
+from apps.analytics.services import CONSENSUS_KIND
 from apps.common.roles import MANAGERS
 from apps.common.views import RoleScopedApi
+from apps.jobs.dispatch import job_send_on_commit
 from apps.jobs.serializers import JobOutput
 from apps.jobs.services import job_create
 
@@ -87,13 +88,11 @@ class ConsensusApi(RoleScopedApi):
     def post(self, request: Request, project_id: int) -> Response:
         payload = ConsensusInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        from apps.analytics.tasks import consensus
-
         job = job_create(
-            kind="analytics.consensus",
+            kind=CONSENSUS_KIND,
             project_id=self.project_id,
             actor=request.user,
             params=dict(payload.validated_data),
         )
-        transaction.on_commit(lambda: consensus.delay(job.pk))
+        job_send_on_commit(job)
         return Response(JobOutput(job).data, status=status.HTTP_202_ACCEPTED)

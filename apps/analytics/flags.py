@@ -31,6 +31,7 @@ from apps.analytics.frames import project_frames
 from apps.analytics.models import FaultFlagRun
 from apps.audit.services import audit
 from apps.common.exceptions import ServiceValidationError
+from apps.jobs.dispatch import job_send_on_commit
 from apps.jobs.models import Job
 from apps.jobs.services import job_claim, job_create, job_finish
 from apps.projects.models import Cohort, LabelClass, Project
@@ -339,7 +340,7 @@ def fault_flags_start(
         )
         job.params = {"run": run.pk, "overrides": merged, "saved": save_rules}
         job.save(update_fields=["params"])
-        transaction.on_commit(lambda: fault_flags.delay(run.pk))
+        job_send_on_commit(job)
     return job
 
 

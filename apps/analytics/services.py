@@ -16,6 +16,7 @@ from apps.analytics.frames import project_frames
 from apps.analytics.models import QualityReport, ReportShard, ReportStatus
 from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Item
+from apps.jobs.dispatch import job_send_on_commit
 from apps.jobs.services import job_create, job_finish, job_progress
 from apps.projects.models import Project
 from apps.projects.selectors import class_thresholds
@@ -30,6 +31,8 @@ from labelqc.report import (
     merge,
 )
 
+REPORT_KIND = "analytics.quality_report"
+CONSENSUS_KIND = "analytics.consensus"
 ITEMS_PER_SHARD = 50_000
 MAX_SHARDS = 64
 
@@ -91,7 +94,7 @@ def report_start(
     ranges = _shard_ranges(project_id, n_shards)
     with transaction.atomic():
         job = job_create(
-            kind="analytics.quality_report",
+            kind=REPORT_KIND,
             project_id=project_id,
             actor=actor,
             params={"filters": _jsonable(filters), "window": window},
@@ -109,9 +112,7 @@ def report_start(
             ReportShard(report=report, index=i, item_min=low, item_max=high)
             for i, (low, high) in enumerate(ranges)
         )
-        from apps.analytics.tasks import enqueue_report
-
-        transaction.on_commit(lambda: enqueue_report(report.pk))
+        job_send_on_commit(job)
     return report
 
 

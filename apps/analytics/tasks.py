@@ -39,10 +39,6 @@ def report_start(report_id: int) -> None:
     finalize_report(report_id)
 
 
-def enqueue_report(report_id: int) -> None:
-    report_start.delay(report_id)
-
-
 @shared_task(name="labelqc.analytics.consensus", acks_late=True)
 def consensus(job_id: int) -> None:
     from apps.analytics.consensus import write_consensus

@@ -17,9 +17,12 @@ from apps.common.exceptions import ServiceValidationError, VersionConflict
 from apps.common.roles import MANAGERS, Role
 from apps.common.rows import insert
 from apps.items.models import Item
+from apps.jobs.dispatch import job_send_on_commit
 from apps.projects.models import Annotator
 from apps.projects.selectors import project_class_ids
 from labelqc.validation import box_errors, parse_box, shape_errors_and_extent
+
+IMPORT_JOB_KIND = "annotations.import"
 
 AUDIT_FIELDS = (
     "id",
@@ -309,19 +312,18 @@ def import_job_start(
     *, actor: Any, project_id: int, records: list[dict[str, Any]], reason: str = ""
 ):
     """Queue a large bulk import; the job row carries the records so the message stays small."""
-    from apps.annotations.tasks import import_records
     from apps.jobs.services import job_create
 
     payload = [_jsonable(record) for record in records]
     job = job_create(
-        kind="annotations.import",
+        kind=IMPORT_JOB_KIND,
         project_id=project_id,
         actor=actor,
         params={"reason": reason},
         payload=payload,
         total=len(payload),
     )
-    transaction.on_commit(lambda: import_records.delay(job.pk))
+    job_send_on_commit(job)
     return job
 
 

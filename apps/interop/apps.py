@@ -5,3 +5,10 @@ class InteropConfig(AppConfig):
     name = "apps.interop"
     label = "interop"
     verbose_name = "Import and export"
+
+    def ready(self) -> None:
+        from apps.interop.conf import EXPORT_KIND, IMPORT_KIND
+        from apps.jobs.dispatch import register_sender, send_job_id
+
+        register_sender(IMPORT_KIND, send_job_id("apps.interop.tasks.import_file"))
+        register_sender(EXPORT_KIND, send_job_id("apps.interop.tasks.export"))

@@ -50,6 +50,11 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # When the job's message was last handed to the broker (or the in-process queue), and how
+    # often: apps.jobs.dispatch sends again a job whose message was lost. Zero for a job a
+    # management command runs itself.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sends = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-id"]

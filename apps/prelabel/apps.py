@@ -5,3 +5,10 @@ class PrelabelConfig(AppConfig):
     name = "apps.prelabel"
     label = "prelabel"
     verbose_name = "Pre-labeling (SAM 2 / GrabCut)"
+
+    def ready(self) -> None:
+        from apps.jobs.dispatch import register_sender, send_job_id
+        from apps.prelabel.conf import IMAGE_JOB_KIND, VIDEO_JOB_KIND
+
+        register_sender(IMAGE_JOB_KIND, send_job_id("apps.prelabel.tasks.run_job"))
+        register_sender(VIDEO_JOB_KIND, send_job_id("apps.prelabel.tasks.propagate_video"))

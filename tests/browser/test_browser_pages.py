@@ -5,6 +5,7 @@ re-segmentation clicks reach the prompt endpoint. Screenshots land in test-artif
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -54,9 +55,13 @@ def test_manager_pages_draw_their_charts(signed_in, demo_site):
         session.screenshot(f"dash-{name}")
         assert session.errors == [], (name, session.errors)
     # A long job from the page: start a quality report snapshot, follow its progress, reload.
+    # The demo computed a report already: wait for the page to show the next one.
     page = session.page
+    shown = re.search(r"quality report #(\d+)", page.locator("[data-source]").inner_text())
+    assert shown, "the demo's report snapshot is not shown"
     page.click("button[data-start-job]")
-    page.wait_for_selector("text=/quality report #\\d+/", timeout=60_000)
+    following = f"quality report #{int(shown[1]) + 1},"
+    page.wait_for_selector(f"[data-source]:has-text('{following}')", timeout=60_000)
     charts_drawn(session, "qa after the snapshot")
     assert session.errors == []
 

@@ -21,6 +21,7 @@ from apps.costs.defaults import cost_defaults
 from apps.costs.models import Budget, CostReport, ReportStatus
 from apps.costs.services.scenarios import compare
 from apps.costs.services.tables import by_class_frame, flat_forecast, named, period_budget
+from apps.jobs.dispatch import job_send_on_commit
 from apps.jobs.services import job_claim, job_create, job_finish
 from apps.projects.models import Project
 from apps.workflow.models import Alert
@@ -39,8 +40,6 @@ REPORT_KIND = "costs.report"
 
 def report_start(*, actor: Any, project_id: int, params: dict[str, Any]) -> CostReport:
     """Create the snapshot row and its job; the computation runs in Celery, after commit."""
-    from apps.costs.tasks import compute_report
-
     defaults = cost_defaults()
     budget = Budget.objects.filter(project_id=project_id).first()
     resolved = {
@@ -56,7 +55,7 @@ def report_start(*, actor: Any, project_id: int, params: dict[str, Any]) -> Cost
             job=job,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        transaction.on_commit(lambda: compute_report.delay(report.pk))
+        job_send_on_commit(job)
     return report
 
 

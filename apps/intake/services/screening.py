@@ -31,6 +31,7 @@ from apps.intake.models import (
     ScreeningStatus,
 )
 from apps.intake.services.common import from_core, member_snapshot, plain, require_status
+from apps.jobs.dispatch import job_send_on_commit
 from apps.jobs.models import JobStatus
 from apps.jobs.services import job_claim, job_create, job_finish, job_is_cancelled, job_progress
 from labelqc.intake import QUALITY_FLAGS, IntakeInputError, ScreeningThresholds, screen_batch
@@ -113,8 +114,6 @@ def settings_set(*, actor: Any, project_id: int, data: dict[str, Any]) -> Screen
 
 def screening_start(*, actor: Any, batch: Batch) -> ScreeningRun:
     """Queue a screening of every item of the batch (202 + job to poll)."""
-    from apps.intake.tasks import screen_batch as screen_task
-
     with transaction.atomic():
         batch = Batch.objects.select_for_update().get(pk=batch.pk)
         require_status(batch, BEFORE_RELEASE, "screen")
@@ -155,7 +154,7 @@ def screening_start(*, actor: Any, batch: Batch) -> ScreeningRun:
             before=before,
             after={**snapshot(batch), "screening_run": run.pk, "job": job.pk},
         )
-        transaction.on_commit(lambda: screen_task.delay(run.pk))
+        job_send_on_commit(job)
     return run
 
 

@@ -33,6 +33,7 @@ from apps.interop import selectors
 from apps.interop.conf import EXPORT_KIND, job_dir
 from apps.interop.mapping import problems_of
 from apps.interop.selectors import ExportFilter
+from apps.jobs.dispatch import job_send_on_commit
 from apps.jobs.models import Job
 from apps.jobs.services import job_claim, job_create, job_finish, job_progress
 from apps.projects.selectors import class_thresholds
@@ -118,8 +119,6 @@ def _datetime(value: str | None) -> datetime | None:
 
 
 def export_start(*, actor: Any, project_id: int, options: ExportOptions) -> Job:
-    from apps.interop.tasks import export
-
     with transaction.atomic():
         job = job_create(
             kind=EXPORT_KIND, project_id=project_id, actor=actor, params=options.to_params()
@@ -132,7 +131,7 @@ def export_start(*, actor: Any, project_id: int, options: ExportOptions) -> Job:
             after=job.params,
             reason=options.reason,
         )
-        transaction.on_commit(lambda: export.delay(job.pk))
+        job_send_on_commit(job)
     return job
 
 

@@ -36,6 +36,7 @@ from apps.interop.sources import (
     open_source,
     remove_leftover_extractions,
 )
+from apps.jobs.dispatch import job_send_on_commit
 from apps.jobs.models import Job, JobStatus
 from apps.jobs.services import job_claim, job_create, job_finish, job_progress
 from labelqc.formats import (
@@ -104,8 +105,6 @@ def import_start(*, actor: Any, project_id: int, upload: Any, options: ImportOpt
     Raises DuplicateImport when the project has an import of the same file (succeeded, or
     still queued or running) unless ``options.allow_duplicate``.
     """
-    from apps.interop.tasks import import_file
-
     cap = max_import_bytes()
     if upload.size > cap:
         raise ServiceValidationError(f"{upload.size} bytes is over the {cap}-byte cap", "file")
@@ -136,7 +135,7 @@ def import_start(*, actor: Any, project_id: int, upload: Any, options: ImportOpt
             after=job.params,
             reason=options.reason,
         )
-        transaction.on_commit(lambda: import_file.delay(job.pk))
+        job_send_on_commit(job)
     return job
 
 

@@ -26,6 +26,7 @@ from django.db import transaction
 from apps.audit.services import audit, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Item
+from apps.jobs.dispatch import job_send_on_commit
 from apps.jobs.models import Job
 from apps.jobs.services import (
     job_claim,
@@ -69,8 +70,6 @@ def prelabel_job_start(
     reason: str = "",
 ) -> Job:
     """Validate the request, create the job and its item rows, enqueue the run on commit."""
-    from apps.prelabel.tasks import run_job
-
     backend = configured_backend_name()
     _check_class(project_id, label_class)
     if automatic is None:
@@ -121,7 +120,7 @@ def prelabel_job_start(
             after=snapshot(job),
             reason=reason,
         )
-        transaction.on_commit(lambda: run_job.delay(job.pk))
+        job_send_on_commit(job)
     return job
 
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from apps.audit.services import audit, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Video
+from apps.jobs.dispatch import job_send_on_commit
 from apps.jobs.models import Job, JobStatus
 from apps.jobs.services import job_claim, job_create, job_finish, job_release, job_set_backend
 from apps.prelabel import selectors
@@ -97,8 +98,6 @@ def video_propagation_start(
 
     Raises VideoUnavailable without a SAM 2 checkpoint (the API answers 409).
     """
-    from apps.prelabel.tasks import propagate_video
-
     if configured_backend_name() != SAM2:
         raise VideoUnavailable(VideoUnavailable.message)
     validated = _validated_prompts(project_id, video, prompts, label_class)
@@ -121,7 +120,7 @@ def video_propagation_start(
             after=snapshot(job),
             reason=reason,
         )
-        transaction.on_commit(lambda: propagate_video.delay(job.pk))
+        job_send_on_commit(job)
     return job
 
 

@@ -77,3 +77,29 @@ def test_invalid_import_fails_the_job_and_writes_nothing(redis_celery, project, 
     assert job.status == "failed"
     assert job.errors[0]["field"] == "annotations[0].geometry.w"
     assert Annotation.objects.count() == 0
+
+
+def test_the_beat_sweep_resends_a_lost_job_through_the_worker(redis_celery, project, item):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.jobs.dispatch import RESEND_AFTER
+    from apps.jobs.tasks import resend_lost_jobs
+
+    record = {"item": item.pk, "label_class": project.classes.first().pk, "source": "gold"}
+    record["geometry_type"] = "tag"
+    # Sent while the broker was down: the row says sent, no message exists.
+    lost = Job.objects.create(
+        kind="annotations.import",
+        project=project,
+        payload=[record],
+        progress_total=1,
+        sends=1,
+        sent_at=timezone.now() - RESEND_AFTER - timedelta(seconds=1),
+    )
+    assert resend_lost_jobs.delay().get(timeout=30) == [lost.pk]
+    job = wait_for(lost.pk)
+    assert (job.status, job.sends, job.attempts) == ("succeeded", 2, 1)
+    assert Annotation.objects.filter(project=project).count() == 1
+    assert resend_lost_jobs.delay().get(timeout=30) == []

@@ -83,6 +83,58 @@ def test_thread_mode_answers_before_the_job_runs_and_the_job_finishes(tmp_path: 
     assert outcome["journal"] == "wal"
 
 
+RESTART_SCRIPT = r"""
+import json, time
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.utils import timezone
+from apps.annotations.models import Annotation
+from apps.items.models import Item
+from apps.jobs.models import Job
+from apps.projects.models import LabelClass, Project
+
+project = Project.objects.create(name="restart")
+label = LabelClass.objects.create(project=project, name="car")
+item = Item.objects.create(project=project, width=8, height=8, file_name="a.jpg", sha256="0" * 64)
+record = {"item": item.pk, "label_class": label.pk, "geometry_type": "tag", "source": "gold"}
+# Queued by a server that died before its task thread ran them: sent, still pending.
+lost = Job.objects.create(
+    kind="annotations.import", project=project, payload=[record], progress_total=1,
+    sends=1, sent_at=timezone.now(),
+)
+never_sent = Job.objects.create(kind="interop.export", project=project, params={"out": "/tmp/x"})
+
+import configs.wsgi  # the new server starts
+
+deadline = time.monotonic() + 60
+while Job.objects.get(pk=lost.pk).status == "pending" and time.monotonic() < deadline:
+    time.sleep(0.1)
+time.sleep(0.5)
+lost.refresh_from_db()
+print(json.dumps({
+    "lost": lost.status, "sends": lost.sends, "annotations": Annotation.objects.count(),
+    "never_sent": Job.objects.get(pk=never_sent.pk).status,
+}))
+"""
+
+
+def test_a_restarted_server_runs_the_jobs_the_last_one_queued(tmp_path: Path) -> None:
+    done = run_python(
+        RESTART_SCRIPT,
+        timeout=300,
+        DJANGO_SETTINGS_MODULE="configs.settings",
+        LABELQC_VAR_DIR=str(tmp_path),
+        LABELQC_INPROCESS_TASKS="thread",
+        LOG_LEVEL="WARNING",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome == {"lost": "succeeded", "sends": 2, "annotations": 1, "never_sent": "pending"}
+    assert "re-sent job" in done.stderr
+
+
 def test_an_unknown_inprocess_mode_is_refused(tmp_path: Path) -> None:
     done = run_python(
         "import django; django.setup()",
