@@ -14,6 +14,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+pytest_plugins = ["tests.chromium"]
+
 REQUIRE_SERVICES = os.environ.get("LABELQC_REQUIRE_SERVICES") == "1"
 REDIS_URL = os.environ.get("LABELQC_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -1,14 +1,9 @@
-"""Browser tests: a live server with the small demo, driven by Debian's headless Chromium through
-Playwright (never `playwright install`: the browser is /usr/bin/chromium from apt).
-
-Without Chromium or Playwright the tests skip and say why; under LABELQC_REQUIRE_SERVICES=1 that
-is a failure instead. Screenshots go to test-artifacts/ (gitignored).
-"""
+"""Browser tests: a live server with the small demo, driven by headless Chromium (tests/chromium.py:
+they skip, saying why, without it). Screenshots go to test-artifacts/ (gitignored)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,43 +12,8 @@ import pytest
 
 from tests.apps.dashboards.workdemo import backfill_workflow
 
-CHROMIUM = os.environ.get("LABELQC_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-REQUIRE = os.environ.get("LABELQC_REQUIRE_SERVICES") == "1"
 PASSWORD = "labelqc-demo"
-
-
-def _missing_browser() -> str | None:
-    if not os.access(CHROMIUM, os.X_OK):
-        return (
-            f"no Chromium at {CHROMIUM}: install Debian's chromium and chromium-driver "
-            "(bin/test does it when run as root)"
-        )
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (bin/install test)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    reason = _missing_browser()
-    if reason:
-        if REQUIRE:
-            pytest.fail(f"LABELQC_REQUIRE_SERVICES=1 but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop running in this thread while these tests run;
-    # their ORM calls are still plain synchronous ones, so Django's async guard must let them.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-            yield browser
-            browser.close()
 
 
 @pytest.fixture
@@ -86,16 +46,12 @@ class Session:
 
 
 @pytest.fixture
-def signed_in(chromium, demo_site) -> Iterator[Callable[[str], Session]]:
+def signed_in(browser_page, demo_site) -> Callable[[str], Session]:
     """A browser context per user, signed in through the login form; console errors kept."""
     base, _ = demo_site
-    contexts = []
 
     def make(username: str) -> Session:
-        context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(60_000)  # the machine is shared: allow for a slow moment
+        page = browser_page()
         session = Session(page, base)
         page.on("console", lambda m: session.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: session.errors.append(f"uncaught: {e}"))
@@ -106,6 +62,4 @@ def signed_in(chromium, demo_site) -> Iterator[Callable[[str], Session]]:
         page.wait_for_url(f"{base}/")
         return session
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make

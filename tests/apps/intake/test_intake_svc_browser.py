@@ -1,11 +1,11 @@
 """The batch page in headless Chromium (Debian's /usr/bin/chromium through Playwright): the OC
 curve is drawn by the locally served plotly.js, Screen runs the job with progress, the keep /
 drop buttons reach the API, and a refused request's errors are shown on the page (intake.js uses
-dash.js's request and error helpers). Skips, saying why, without Chromium or Playwright."""
+dash.js's request and error helpers). Skips, saying why, without Chromium (tests/chromium.py)."""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,42 +19,28 @@ from apps.projects.models import Annotator
 from tests.apps.intake.intake_helpers import delivery_files
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = os.environ.get("LABELQC_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "intake-pw-123"
 
 
 @pytest.fixture
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        if os.environ.get("LABELQC_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"LABELQC_REQUIRE_SERVICES=1 but no Chromium at {CHROMIUM}")
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with playwright_api.sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-            )
-            yield chromium
-            chromium.close()
-
-
-def signed_in(browser, live_server, username: str) -> tuple[Any, list[str]]:
+def signed_in(browser_page, live_server) -> Callable[[str], tuple[Any, list[str]]]:
     """A page signed in through the login form, and the list its uncaught errors go to."""
-    page = browser.new_context(viewport={"width": 1300, "height": 1000}).new_page()
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return page, errors
+
+    def sign_in(username: str) -> tuple[Any, list[str]]:
+        page = browser_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        return page, errors
+
+    return sign_in
 
 
-def test_batch_page_screens_draws_the_oc_curve_and_decides(browser, live_server, project):
+def test_batch_page_screens_draws_the_oc_curve_and_decides(signed_in, live_server, project):
     user = get_user_model().objects.create_user("qa", password=PASSWORD)
     Annotator.objects.create(project=project, user=user, role=Role.QA_MANAGER)
     SamplingPlan.objects.create(project=project, aql=6.5)
@@ -64,7 +50,7 @@ def test_batch_page_screens_draws_the_oc_curve_and_decides(browser, live_server,
     uploads = [SimpleUploadedFile(name, files[name]) for name in chosen]
     services.batch_add_uploads(actor=user, batch=batch, uploads=uploads)
 
-    page, errors = signed_in(browser, live_server, "qa")
+    page, errors = signed_in("qa")
     page.goto(f"{live_server.url}/batches/{batch.pk}/")
     page.wait_for_selector("#oc-curve .main-svg")
     page.click("button[data-url$='/screen/']")  # runs in-process (eager), then the page reloads
@@ -82,10 +68,10 @@ def test_batch_page_screens_draws_the_oc_curve_and_decides(browser, live_server,
     assert errors == []
 
 
-def test_refused_requests_show_their_errors_and_stay_on_the_page(browser, live_server, project):
+def test_refused_requests_show_their_errors_and_stay_on_the_page(signed_in, live_server, project):
     user = get_user_model().objects.create_user("qa", password=PASSWORD)
     Annotator.objects.create(project=project, user=user, role=Role.QA_MANAGER)
-    page, errors = signed_in(browser, live_server, "qa")
+    page, errors = signed_in("qa")
 
     # A field error from the serializer: "field: message" (a blank name passes `required`).
     page.goto(f"{live_server.url}/projects/{project.pk}/batches/")
