@@ -133,15 +133,17 @@ def log_execution_mode() -> None:
 
 def resend_jobs_lost_with_the_last_server() -> None:
     """Thread mode keeps its queue in memory: pending jobs found at start-up were queued by a
-    server that died before running them, so they are sent again (their claim makes that safe)."""
+    server that died before running them, and running ones claimed by a process that is gone
+    died with it; both are sent again (their claim makes a duplicate message harmless)."""
     from django.conf import settings
     from django.db import DatabaseError
 
     if not app.conf.task_always_eager or settings.LABELQC_INPROCESS_TASKS != "thread":
         return
-    from apps.jobs.dispatch import jobs_resend
+    from apps.jobs.dispatch import jobs_release_interrupted_here, jobs_resend
 
     try:
+        jobs_release_interrupted_here()
         jobs_resend(all_pending=True)
     except DatabaseError as exc:  # e.g. a database not migrated yet
         logger.warning("could not look for jobs to re-send: %s", exc)

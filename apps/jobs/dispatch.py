@@ -10,6 +10,9 @@ a broker, once at start-up in the in-process ``thread`` mode) sends again
 - a running job whose claim is older than STALE_AFTER: its run died (the task time limit is
   shorter) and the broker's redelivery, if any, found the claim still fresh and did nothing.
 
+At start-up in ``thread`` mode, a running job whose claiming process on this host is gone is put
+back to pending first (``jobs_release_interrupted_here``), so it need not wait for STALE_AFTER.
+
 Only jobs that were sent at least once are re-sent: a job a management command runs itself is
 never sent and must not land on a worker.
 """
@@ -17,6 +20,8 @@ never sent and must not land on a worker.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -114,6 +119,36 @@ def jobs_due_for_resend(*, now: datetime | None = None, all_pending: bool = Fals
         for job in candidates
         if (all_pending and job.status == JobStatus.PENDING) or _next_send(job) <= now
     ]
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
+def jobs_release_interrupted_here() -> list[int]:
+    """Running jobs whose claiming process on this host is gone go back to pending, to be sent
+    again at once. Only for the embedded ``thread`` mode at start-up: there, the process that
+    ran a job is the server, and a new server means the old one died."""
+    host = socket.gethostname()
+    running = Job.objects.filter(
+        status=JobStatus.RUNNING, sends__gt=0, claimed_by__startswith=f"{host}:"
+    )
+    released = []
+    for pk, owner in running.values_list("pk", "claimed_by"):
+        pid = owner.removeprefix(f"{host}:")
+        if not pid.isdigit() or _process_alive(int(pid)):
+            continue
+        interrupted = Job.objects.filter(pk=pk, status=JobStatus.RUNNING, claimed_by=owner)
+        if interrupted.update(status=JobStatus.PENDING):
+            logger.warning("job %s was running in process %s, which is gone", pk, owner)
+            released.append(pk)
+    return released
 
 
 def jobs_resend(*, now: datetime | None = None, all_pending: bool = False) -> list[int]:

@@ -55,6 +55,9 @@ class Job(models.Model):
     # management command runs itself.
     sent_at = models.DateTimeField(null=True, blank=True)
     sends = models.PositiveIntegerField(default=0)
+    # "host:pid" of the process whose run holds the claim, so that a restarted embedded server can
+    # tell that a running job's process is gone.
+    claimed_by = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         ordering = ["-id"]

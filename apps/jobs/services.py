@@ -6,6 +6,8 @@ done and does nothing. A run that died while holding a claim is re-claimable aft
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import timedelta
 from typing import Any
 
@@ -37,6 +39,10 @@ def job_create(
     )
 
 
+def this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def job_claim(job_id: int) -> Job | None:
     """Take the job for this run, or None if another run has it or it is finished."""
     now = timezone.now()
@@ -44,7 +50,10 @@ def job_claim(job_id: int) -> Job | None:
         status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER
     )
     taken = Job.objects.filter(claimable, pk=job_id).update(
-        status=JobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1
+        status=JobStatus.RUNNING,
+        started_at=now,
+        attempts=F("attempts") + 1,
+        claimed_by=this_process(),
     )
     return Job.objects.get(pk=job_id) if taken else None
 

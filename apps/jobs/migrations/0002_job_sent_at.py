@@ -32,5 +32,10 @@ class Migration(migrations.Migration):
             name='sent_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
+        migrations.AddField(
+            model_name='job',
+            name='claimed_by',
+            field=models.CharField(blank=True, default='', max_length=300),
+        ),
         migrations.RunPython(unfinished_jobs_were_sent, migrations.RunPython.noop),
     ]
