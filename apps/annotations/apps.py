@@ -7,6 +7,6 @@ class AnnotationsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.annotations.services import IMPORT_JOB_KIND
-        from apps.jobs.dispatch import register_sender, send_job_id
+        from apps.jobs.dispatch import TaskSender, register_sender
 
-        register_sender(IMPORT_JOB_KIND, send_job_id("apps.annotations.tasks.import_records"))
+        register_sender(IMPORT_JOB_KIND, TaskSender("apps.annotations.tasks.import_records"))

@@ -8,8 +8,8 @@ class CostsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.costs.services.reports import REPORT_KIND
-        from apps.jobs.dispatch import register_sender, send_row_id
+        from apps.jobs.dispatch import TaskSender, register_sender
 
         register_sender(
-            REPORT_KIND, send_row_id("apps.costs.tasks.compute_report", "costs.CostReport")
+            REPORT_KIND, TaskSender("apps.costs.tasks.compute_report", row_model="costs.CostReport")
         )

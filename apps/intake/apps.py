@@ -8,8 +8,9 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.intake.services.screening import SCREEN_KIND
-        from apps.jobs.dispatch import register_sender, send_row_id
+        from apps.jobs.dispatch import TaskSender, register_sender
 
         register_sender(
-            SCREEN_KIND, send_row_id("apps.intake.tasks.screen_batch", "intake.ScreeningRun")
+            SCREEN_KIND,
+            TaskSender("apps.intake.tasks.screen_batch", row_model="intake.ScreeningRun"),
         )

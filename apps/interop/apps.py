@@ -8,7 +8,7 @@ class InteropConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.interop.conf import EXPORT_KIND, IMPORT_KIND
-        from apps.jobs.dispatch import register_sender, send_job_id
+        from apps.jobs.dispatch import TaskSender, register_sender
 
-        register_sender(IMPORT_KIND, send_job_id("apps.interop.tasks.import_file"))
-        register_sender(EXPORT_KIND, send_job_id("apps.interop.tasks.export"))
+        register_sender(IMPORT_KIND, TaskSender("apps.interop.tasks.import_file"))
+        register_sender(EXPORT_KIND, TaskSender("apps.interop.tasks.export"))

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,12 +28,12 @@ from functools import partial
 
 from django.apps import apps as django_apps
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from apps.jobs.models import Job, JobStatus
-from apps.jobs.services import STALE_AFTER
+from apps.jobs.services import claimable, this_process
 
 logger = logging.getLogger(__name__)
 
@@ -70,14 +69,6 @@ class TaskSender:
         task.delay(rows.values_list("pk", flat=True).get(job=job))
 
 
-def send_job_id(task_path: str) -> TaskSender:
-    return TaskSender(task_path)
-
-
-def send_row_id(task_path: str, row_model: str) -> TaskSender:
-    return TaskSender(task_path, row_model)
-
-
 def registered_senders() -> dict[str, Sender]:
     return dict(_senders)
 
@@ -109,10 +100,7 @@ def _next_send(job: Job) -> datetime:
 def jobs_due_for_resend(*, now: datetime | None = None, all_pending: bool = False) -> list[Job]:
     """Sent jobs whose message may be lost, oldest first (``all_pending``: every pending one)."""
     now = now or timezone.now()
-    lost = Q(status=JobStatus.PENDING) | Q(
-        status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER
-    )
-    candidates = Job.objects.filter(lost, sends__gt=0).order_by("pk")
+    candidates = Job.objects.filter(claimable(now), sends__gt=0).order_by("pk")
     candidates = candidates.only("kind", "status", "created_at", "sent_at", "sends")
     return [
         job
@@ -135,13 +123,13 @@ def jobs_release_interrupted_here() -> list[int]:
     """Running jobs whose claiming process on this host is gone go back to pending, to be sent
     again at once. Only for the embedded ``thread`` mode at start-up: there, the process that
     ran a job is the server, and a new server means the old one died."""
-    host = socket.gethostname()
+    on_this_host = this_process().rpartition(":")[0] + ":"
     running = Job.objects.filter(
-        status=JobStatus.RUNNING, sends__gt=0, claimed_by__startswith=f"{host}:"
+        status=JobStatus.RUNNING, sends__gt=0, claimed_by__startswith=on_this_host
     )
     released = []
     for pk, owner in running.values_list("pk", "claimed_by"):
-        pid = owner.removeprefix(f"{host}:")
+        pid = owner.removeprefix(on_this_host)
         if not pid.isdigit() or _process_alive(int(pid)):
             continue
         interrupted = Job.objects.filter(pk=pk, status=JobStatus.RUNNING, claimed_by=owner)

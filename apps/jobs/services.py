@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -43,13 +43,17 @@ def this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def claimable(now: datetime) -> Q:
+    """Jobs a run may take: pending ones, and running ones whose claim is stale."""
+    return Q(status=JobStatus.PENDING) | Q(
+        status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER
+    )
+
+
 def job_claim(job_id: int) -> Job | None:
     """Take the job for this run, or None if another run has it or it is finished."""
     now = timezone.now()
-    claimable = Q(status=JobStatus.PENDING) | Q(
-        status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER
-    )
-    taken = Job.objects.filter(claimable, pk=job_id).update(
+    taken = Job.objects.filter(claimable(now), pk=job_id).update(
         status=JobStatus.RUNNING,
         started_at=now,
         attempts=F("attempts") + 1,

@@ -7,8 +7,8 @@ class PrelabelConfig(AppConfig):
     verbose_name = "Pre-labeling (SAM 2 / GrabCut)"
 
     def ready(self) -> None:
-        from apps.jobs.dispatch import register_sender, send_job_id
+        from apps.jobs.dispatch import TaskSender, register_sender
         from apps.prelabel.conf import IMAGE_JOB_KIND, VIDEO_JOB_KIND
 
-        register_sender(IMAGE_JOB_KIND, send_job_id("apps.prelabel.tasks.run_job"))
-        register_sender(VIDEO_JOB_KIND, send_job_id("apps.prelabel.tasks.propagate_video"))
+        register_sender(IMAGE_JOB_KIND, TaskSender("apps.prelabel.tasks.run_job"))
+        register_sender(VIDEO_JOB_KIND, TaskSender("apps.prelabel.tasks.propagate_video"))
