@@ -64,21 +64,27 @@ print(json.dumps({
 """
 
 
-def test_thread_mode_answers_before_the_job_runs_and_the_job_finishes(tmp_path: Path) -> None:
+def run_in_thread_mode(script: str, var_dir: Path, timeout: int) -> tuple[dict, str]:
+    """Runs the script on a fresh embedded SQLite in thread mode: the JSON line it printed last,
+    and its log."""
     done = run_python(
-        SCRIPT,
-        timeout=600,
+        script,
+        timeout=timeout,
         DJANGO_SETTINGS_MODULE="configs.settings",
-        LABELQC_VAR_DIR=str(tmp_path),
+        LABELQC_VAR_DIR=str(var_dir),
         LABELQC_INPROCESS_TASKS="thread",
         LOG_LEVEL="WARNING",
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
+
+
+def test_thread_mode_answers_before_the_job_runs_and_the_job_finishes(tmp_path: Path) -> None:
+    outcome, log = run_in_thread_mode(SCRIPT, tmp_path, timeout=600)
     assert outcome["post"] == 202
     assert outcome["before"] == "pending"  # answered while the job waited at the gate
     assert outcome["ran_on"] and outcome["ran_on"][0].startswith("labelqc-task")
-    assert outcome["after"] == "succeeded", done.stderr[-3000:]
+    assert outcome["after"] == "succeeded", log[-3000:]
     assert outcome["total"] == 3 and outcome["done"] + outcome["failures"] == 3
     assert outcome["journal"] == "wal"
 
@@ -138,16 +144,7 @@ print(json.dumps({
 
 
 def test_a_restarted_server_runs_the_jobs_the_last_one_left_unfinished(tmp_path: Path) -> None:
-    done = run_python(
-        RESTART_SCRIPT,
-        timeout=300,
-        DJANGO_SETTINGS_MODULE="configs.settings",
-        LABELQC_VAR_DIR=str(tmp_path),
-        LABELQC_INPROCESS_TASKS="thread",
-        LOG_LEVEL="WARNING",
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    outcome, log = run_in_thread_mode(RESTART_SCRIPT, tmp_path, timeout=300)
     assert outcome == {
         "lost": "succeeded",
         "sends": 2,
@@ -156,7 +153,7 @@ def test_a_restarted_server_runs_the_jobs_the_last_one_left_unfinished(tmp_path:
         "errors": [],
         "never_sent": "pending",
     }
-    assert "re-sent job" in done.stderr
+    assert "re-sent job" in log
 
 
 def test_an_unknown_inprocess_mode_is_refused(tmp_path: Path) -> None:
