@@ -17,7 +17,7 @@ from apps.analytics.models import QualityReport, ReportShard, ReportStatus
 from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Item
 from apps.jobs.dispatch import job_send_on_commit
-from apps.jobs.services import job_create, job_finish, job_progress
+from apps.jobs.services import job_create, job_finish, job_heartbeat, job_progress
 from apps.projects.models import Project
 from apps.projects.selectors import class_thresholds
 from apps.workflow.models import ClassSla
@@ -175,6 +175,8 @@ def finalize_report(report_id: int) -> QualityReport:
     report = QualityReport.objects.select_related("project").get(pk=report_id)
     if report.status in (ReportStatus.SUCCEEDED, ReportStatus.FAILED):
         return report
+    if report.job_id:
+        job_heartbeat(report.job_id)  # it may have waited behind other work since the last shard
     params = report_params(report.project, report.params.get("window", "1D"))
     shards = list(report.shards.all())
     try:

@@ -13,6 +13,7 @@ class JobAdmin(admin.ModelAdmin):
         "progress_done",
         "progress_total",
         "created_at",
+        "heartbeat_at",
     )
     list_filter = ("kind", "status")
     exclude = ("payload",)

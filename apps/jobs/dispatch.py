@@ -7,8 +7,9 @@ a broker, once at start-up in the in-process ``thread`` mode) sends again
 - a pending job: the broker was unreachable when it was started, or the in-process queue died
   with its server. A job still waiting behind a long queue gets a duplicate message instead,
   which its claim turns into a no-op; the wait before each re-send doubles, so there are few.
-- a running job whose claim is older than STALE_AFTER: its run died (the task time limit is
-  shorter) and the broker's redelivery, if any, found the claim still fresh and did nothing.
+- a running job silent for STALE_AFTER (no claim or progress report): its run died (the task
+  time limit is shorter) and the broker's redelivery, if any, found the job still alive and did
+  nothing.
 
 At start-up in ``thread`` mode, a running job whose claiming process on this host is gone is put
 back to pending first (``jobs_release_interrupted_here``), so it need not wait for STALE_AFTER.

@@ -49,6 +49,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The run's last sign of life: its claim and each progress report. A running job silent for
+    # STALE_AFTER is taken to be dead (see apps.jobs.services.claimable).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     # When the job's message was last handed to the broker (or the in-process queue), and how
     # often: apps.jobs.dispatch sends again a job whose message was lost. Zero for a job a

@@ -20,6 +20,7 @@ class JobOutput(serializers.ModelSerializer):
             "backend",
             "created_at",
             "started_at",
+            "heartbeat_at",
             "finished_at",
             "attempts",
         ]

@@ -1,7 +1,11 @@
 """Job rows: created by a request, claimed by exactly one task run, finished once.
 
 Claiming is a conditional UPDATE, so a redelivered message (acks_late) finds the job taken or
-done and does nothing. A run that died while holding a claim is re-claimable after STALE_AFTER.
+done and does nothing. A run shows it is alive by its claim and by each progress report (the
+job's ``heartbeat_at``); a running job silent for STALE_AFTER is taken to be dead and may be
+claimed again. So a job of many steps (a quality report's shards, a long import) may run longer
+than STALE_AFTER as long as it keeps reporting progress, while one Celery task is bounded by its
+time limit (an hour), well under STALE_AFTER.
 """
 
 from __future__ import annotations
@@ -44,9 +48,13 @@ def this_process() -> str:
 
 
 def claimable(now: datetime) -> Q:
-    """Jobs a run may take: pending ones, and running ones whose claim is stale."""
+    """Jobs a run may take: pending ones, and running ones silent for STALE_AFTER."""
+    silent_since = now - STALE_AFTER
     return Q(status=JobStatus.PENDING) | Q(
-        status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER
+        Q(heartbeat_at__lt=silent_since)
+        # a row set running by other means than job_claim (e.g. by hand in the admin)
+        | Q(heartbeat_at__isnull=True, started_at__lt=silent_since),
+        status=JobStatus.RUNNING,
     )
 
 
@@ -56,21 +64,33 @@ def job_claim(job_id: int) -> Job | None:
     taken = Job.objects.filter(claimable(now), pk=job_id).update(
         status=JobStatus.RUNNING,
         started_at=now,
+        heartbeat_at=now,
         attempts=F("attempts") + 1,
         claimed_by=this_process(),
     )
     return Job.objects.get(pk=job_id) if taken else None
 
 
+class JobNoLongerRunning(Exception):
+    """Raised by a run that learns from a progress report that its job was cancelled (or taken
+    over): it stops, writing nothing more."""
+
+
 def job_progress(
     job_id: int, *, done: int, total: int | None = None, failures: int | None = None
-) -> None:
-    values: dict[str, Any] = {"progress_done": done}
+) -> bool:
+    """Record progress (a sign of life); False when the job is no longer running."""
+    values: dict[str, Any] = {"progress_done": done, "heartbeat_at": timezone.now()}
     if total is not None:
         values["progress_total"] = total
     if failures is not None:
         values["failures"] = failures
-    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(**values)
+    return bool(Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(**values))
+
+
+def job_heartbeat(job_id: int) -> None:
+    """The run is alive, between progress reports (a long step that counts nothing)."""
+    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
 
 
 def job_finish(

@@ -64,8 +64,13 @@ def test_keyframe_box_propagates_both_ways(backend: Any, tmp_path: Path) -> None
         VideoPrompt(1, obj_id=7, prompt=Prompt(box_xywh=(14, 12, 20, 20), class_id=3)),
         VideoPrompt(1, obj_id=9, prompt=Prompt(points_xy=((50, 40),), point_labels=(1,))),
     ]
+    progress: list[tuple[int, int]] = []
     with object_score_bias(backend.loaded.model, 20.0):
-        results = propagate_video(backend, tmp_path, prompts)
+        results = propagate_video(
+            backend, tmp_path, prompts, on_progress=lambda *report: progress.append(report)
+        )
+    # forward over frames 1-3, then backward over 1 (already counted) and 0
+    assert progress == [(1, FRAMES), (2, FRAMES), (3, FRAMES), (4, FRAMES)]
     assert [(r.obj_id, r.frame_index) for r in results] == [
         (obj, frame) for obj in (7, 9) for frame in range(FRAMES)
     ]
@@ -120,14 +125,16 @@ def test_reprompting_a_later_frame_corrects_forward(backend: Any) -> None:
         session.propagate()
         before = {r.frame_index: r for r in session.results()}
         handle = model.sam_mask_decoder.register_forward_hook(lambda *args: calls.append(1))
+        done: list[int] = []
         try:
             session.add_prompt(VideoPrompt(2, obj_id=1, prompt=Prompt(box_xywh=(30, 0, 34, 48))))
-            session.propagate(start_frame_index=2, direction="forward")
+            session.propagate(start_frame_index=2, direction="forward", on_frame=done.append)
         finally:
             handle.remove()
         after = {r.frame_index: r for r in session.results()}
     # one decoder call for the new prompt, then one per frame after it; none before it
     assert len(calls) == 1 + (FRAMES - 1 - 2)
+    assert done == [1, 2]  # frames 2 and 3
     for frame in (0, 1):
         assert after[frame].rle == before[frame].rle
         assert after[frame].predicted_iou == before[frame].predicted_iou
@@ -136,6 +143,34 @@ def test_reprompting_a_later_frame_corrects_forward(backend: Any) -> None:
         or after[frame].predicted_iou != before[frame].predicted_iou
         for frame in (2, 3)
     )
+
+
+def test_an_exception_from_the_progress_callback_stops_the_propagation(backend: Any) -> None:
+    from labelqc.prelabel import VideoPrompt, propagate_video
+
+    class Stop(Exception):
+        pass
+
+    frames_seen: list[int] = []
+
+    def cancel_after_two(done: int, total: int) -> None:
+        frames_seen.append(done)
+        if done == 2:
+            raise Stop
+
+    calls: list[int] = []
+    model = backend.loaded.model
+    prompts = [VideoPrompt(0, obj_id=1, prompt=Prompt(box_xywh=(8, 12, 20, 20)))]
+    handle = model.sam_mask_decoder.register_forward_hook(lambda *args: calls.append(1))
+    try:
+        with pytest.raises(Stop):
+            propagate_video(backend, _frames(), prompts, on_progress=cancel_after_two)
+    finally:
+        handle.remove()
+    assert frames_seen == [1, 2]
+    assert len(calls) == 2  # the prompt on frame 0 and the tracking of frame 1; no more
+    # the session is closed and the hook is gone: a new propagation runs normally
+    assert len(propagate_video(backend, _frames(), prompts)) == FRAMES
 
 
 def test_bad_video_input_is_rejected(backend: Any) -> None:

@@ -10,6 +10,7 @@ outcome is written in one transaction with the job's success, so a re-run never 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -19,7 +20,15 @@ from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Video
 from apps.jobs.dispatch import job_send_on_commit
 from apps.jobs.models import Job, JobStatus
-from apps.jobs.services import job_claim, job_create, job_finish, job_release, job_set_backend
+from apps.jobs.services import (
+    JobNoLongerRunning,
+    job_claim,
+    job_create,
+    job_finish,
+    job_progress,
+    job_release,
+    job_set_backend,
+)
 from apps.prelabel import selectors
 from apps.prelabel.backends import (
     BackendConfigError,
@@ -41,6 +50,7 @@ from apps.projects.models import LabelClass
 from labelqc.prelabel import PrelabelError, Prompt, VideoFrameResult, VideoPrompt
 
 MAX_LISTED_FLAGS = 500
+PROGRESS_REPORTS = 100  # per video: progress is visible without a write per frame
 
 
 def _validated_prompts(
@@ -163,12 +173,26 @@ def video_job_run(job_id: int) -> None:
     try:
         with using("video") as backend:
             job_set_backend(job_id, backend.name)
-            results = propagate_video(backend, pixels, video_prompts)
+            results = propagate_video(backend, pixels, video_prompts, _reporter(job_id))
+    except JobNoLongerRunning:
+        return  # cancelled while propagating: the rest of the video is not tracked
     except (VideoUnavailable, BackendConfigError) as error:
         return _fail(job_id, BackendConfigError.field, str(error))
     except (PrelabelError, ValueError, RuntimeError) as error:
         return _fail(job_id, "prompts", f"propagation failed: {error}")
     _write_outcome(job, video, frames, results)
+
+
+def _reporter(job_id: int) -> Callable[[int, int], None]:
+    """Progress about a hundred times per video; stops the propagation once the job is
+    cancelled."""
+
+    def report(done: int, total: int) -> None:
+        step = max(1, total // PROGRESS_REPORTS)
+        if (done % step == 0 or done == total) and not job_progress(job_id, done=done):
+            raise JobNoLongerRunning(job_id)
+
+    return report
 
 
 def _write_outcome(job: Job, video: Video, frames: list, results: list[VideoFrameResult]) -> None:

@@ -20,7 +20,7 @@ later frames fail in float32 ("mat1 and mat2 must have the same dtype").
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,17 +182,21 @@ class Sam2VideoSession:
         self,
         start_frame_index: int | None = None,
         direction: Literal["forward", "backward", "both"] = "both",
+        on_frame: Callable[[int], None] | None = None,
     ) -> None:
         """Track every prompted object from ``start_frame_index`` (default: earliest prompt).
 
         "both" runs forward then backward from the start frame; a correction after a
-        re-prompt on frame k is ``propagate(k, "forward")``.
+        re-prompt on frame k is ``propagate(k, "forward")``. ``on_frame(done)`` is called each
+        time one more distinct frame is tracked (done = frames so far in this call); an
+        exception it raises stops the propagation (e.g. the job was cancelled).
         """
         if direction not in ("forward", "backward", "both"):
             raise PrelabelError(f"direction: expected forward/backward/both, got {direction!r}")
         if not self._state["obj_ids"]:
             raise PrelabelError("propagate: add a prompt first")
         passes = {"forward": [False], "backward": [True], "both": [False, True]}[direction]
+        done: set[int] = set()
         for reverse in passes:
             with self._capturing():
                 tracked = self._predictor.propagate_in_video(
@@ -200,6 +204,9 @@ class Sam2VideoSession:
                 )
                 for frame_index, obj_ids, video_res_masks in tracked:
                     self._record_frame(frame_index, list(obj_ids), video_res_masks)
+                    if on_frame is not None and frame_index not in done:
+                        done.add(frame_index)
+                        on_frame(len(done))
                 if self._answers:
                     raise RuntimeError(f"{len(self._answers)} decoder answers were not matched")
 
@@ -304,12 +311,19 @@ def propagate_video(
     backend: Sam2VideoBackend,
     frames: Sequence[np.ndarray] | str | Path,
     prompts: Sequence[VideoPrompt],
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> list[VideoFrameResult]:
-    """One-shot: open a session, add ``prompts``, propagate both ways, return the results."""
+    """One-shot: open a session, add ``prompts``, propagate both ways, return the results.
+
+    ``on_progress(done, total)`` is called after each tracked frame (see ``propagate``).
+    """
     if not prompts:
         raise PrelabelError("prompts: video propagation needs at least one keyframe prompt")
     with backend.open(frames) as session:
         for video_prompt in prompts:
             session.add_prompt(video_prompt)
-        session.propagate()
+        total = session.num_frames
+        session.propagate(
+            on_frame=None if on_progress is None else lambda done: on_progress(done, total)
+        )
         return session.results()

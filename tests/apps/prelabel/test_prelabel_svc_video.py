@@ -92,6 +92,37 @@ def test_propagation_writes_masks_tracks_and_flags(
     }
 
 
+def test_progress_is_visible_while_propagating_and_a_cancel_stops_it(
+    project, video, lead_client, random_sam2, object_score_bias, monkeypatch,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from apps.prelabel.services import video as video_service
+
+    reports: list[tuple[int, int, int]] = []
+    record_progress = video_service.job_progress
+
+    def progress_then_cancel(job_id: int, *, done: int) -> bool:
+        job = lead_client.get(f"/api/jobs/{job_id}/").json()  # what the user sees meanwhile
+        reports.append((done, job["progress_done"], job["progress_total"]))
+        still_running = record_progress(job_id, done=done)
+        if done == 2:
+            lead_client.delete(f"/api/jobs/{job_id}/")  # the user cancels after two frames
+        return still_running
+
+    monkeypatch.setattr(video_service, "job_progress", progress_then_cancel)
+    with (
+        object_score_bias(random_sam2.models.video.model, 20.0),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = lead_client.post(propagate_url(project, video), body(project), format="json")
+    job = Job.objects.get(pk=response.json()["id"])
+    # frames are counted as they are tracked; the report after the cancel stops the tracking
+    assert reports == [(1, 0, FRAMES), (2, 1, FRAMES), (3, 2, FRAMES)]
+    assert (job.status, job.progress_done) == ("cancelled", 2)
+    assert not Annotation.objects.filter(source="prelabel").exists()
+    assert not VideoReviewFlag.objects.exists()
+
+
 def test_occluded_frames_get_no_mask(
     project, video, lead_client, random_sam2, object_score_bias,
     django_capture_on_commit_callbacks,
