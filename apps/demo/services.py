@@ -25,6 +25,12 @@ from apps.annotations.services import annotations_bulk_create
 from apps.common.roles import Role
 from apps.costs.services import seed_demo_costs
 from apps.costs.services.reports import report_start as cost_report_start
+from apps.demo.workflow import (
+    detector_records,
+    open_review_tasks,
+    open_reviews_wait_since_submission,
+    seed_program_in_flight,
+)
 from apps.items.models import Item
 from apps.projects.models import Annotator, Cohort, LabelClass, Project
 from apps.workflow.models import Assignment, Review
@@ -185,15 +191,17 @@ def seed_demo(*, reset: bool = False, n_items: int | None = None) -> Project:
     human = _records(annotations, items, classes, source="human")
     for record, author in zip(human, annotations["author"], strict=True):
         record["author"] = int(author)
+    drafts = detector_records(program, items, classes, offset)
     annotations_bulk_create(
         actor=admin,
         project_id=project.pk,
-        records=gold + human,
+        records=gold + human + drafts,
         role=Role.ADMIN,
         member=None,
         reason="demo seed",
     )
     _seed_workflow(project, program, items, members, offset)
+    seed_program_in_flight(project, actor=admin)
     seed_demo_costs(project, actor=admin)
 
     def first_reports() -> None:
@@ -274,15 +282,22 @@ def _seed_workflow(
     created = Assignment.objects.bulk_create(assignments)
     by_task = {int(t): a.pk for t, a in zip(program.tasks["task_id"], created, strict=True)}
     reviewer = Annotator.objects.get(project=project, role=Role.REVIEWER)
-    Review.objects.bulk_create(
-        Review(
+    still_open = open_review_tasks(program)
+    last_cycle = reviews.groupby("task_id")["cycle"].max().to_dict() if len(reviews) else {}
+
+    def review_of(r: Any) -> Review:
+        assignment_id = by_task[int(r.task_id)]
+        if int(r.task_id) in still_open and int(r.cycle) == last_cycle[r.task_id]:
+            return Review(project=project, assignment_id=assignment_id, cycle=int(r.cycle))
+        return Review(
             project=project,
-            assignment_id=by_task[int(r.task_id)],
+            assignment_id=assignment_id,
             cycle=int(r.cycle),
             reviewer=reviewer,
             status="approved" if r.decision == "approve" else "rejected",
             reason="" if r.decision == "approve" else "boxes do not follow the guideline",
             decided_at=(r.reviewed_at + offset).to_pydatetime(warn=False),
         )
-        for r in reviews.itertuples(index=False)
-    )
+
+    Review.objects.bulk_create(review_of(r) for r in reviews.itertuples(index=False))
+    open_reviews_wait_since_submission(project)

@@ -10,6 +10,7 @@ from labelqc.simulate.classes import (
     CONFUSABLE_PAIR,
     SMALL_AREA,
 )
+from labelqc.simulate.detector import DetectorSpec, simulate_detector
 from labelqc.simulate.image_objects import (
     classify_shapes,
     crop_items_from_images,
@@ -52,6 +53,7 @@ __all__ = [
     "AnnotatorProfile",
     "AnnotatorSpec",
     "CohortSpec",
+    "DetectorSpec",
     "GroundTruth",
     "ProgramSpec",
     "SceneSpec",
@@ -69,6 +71,7 @@ __all__ = [
     "objects_from_image",
     "scaled_spec",
     "segment_objects",
+    "simulate_detector",
     "simulate_program",
     "spammer",
     "synthetic_objects",

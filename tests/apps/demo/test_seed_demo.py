@@ -49,3 +49,54 @@ def test_demo_project_has_photos_gold_and_overlapping_work(demo, client):
     assert projects["results"][0]["name"] == DEMO_PROJECT
     annotations = client.get(f"/api/projects/{demo.pk}/annotations/?source=gold").json()
     assert annotations["count"] > 0
+
+
+def test_demo_is_a_program_in_flight(demo, client):
+    """Drafts under the human work, open reviews (some routed by the rules), SLAs, effort."""
+    from apps.audit.models import AuditEvent
+    from apps.workflow.models import Assignment, ClassSla, CorrectionEffort, QueueSla, Review
+    from apps.workflow.services.escalation import item_facts
+
+    drafts = Annotation.objects.filter(project=demo, source="prelabel")
+    assert drafts.exists()
+    assert set(drafts.values_list("model_id", flat=True)) == {"demo-detector-v1"}
+    assert all(0.0 <= d.attributes["uncertainty"] <= 1.0 for d in drafts)
+    human = Annotation.objects.filter(project=demo, source="human")
+    for item in drafts.values_list("item_id", flat=True).distinct():
+        first_human = human.filter(item_id=item).order_by("created_at").first()
+        if first_human is not None:  # the draft was there before the first human look
+            assert drafts.filter(item_id=item).first().created_at < first_human.created_at
+    assert AuditEvent.objects.filter(project=demo, entity_id__in=drafts.values("pk")).exists()
+
+    submitted = Assignment.objects.filter(project=demo, submitted_at__isnull=False)
+    drafted = submitted.filter(item__in=drafts.values("item_id"))
+    assert set(CorrectionEffort.objects.values_list("assignment", flat=True)) == set(
+        drafted.values_list("pk", flat=True)
+    )
+
+    pending = Review.objects.filter(project=demo, status="pending")
+    assert pending.count() >= 5
+    for review in pending:
+        assert review.reviewer is None and review.decided_at is None
+        assert review.created_at == review.assignment.submitted_at
+    routed = pending.filter(queue="senior_review")
+    assert routed.exists() and pending.filter(queue="review").count() >= 3
+    for review in pending.select_related("assignment"):
+        facts = item_facts(
+            [review.assignment.item_id], {review.assignment.item_id: review.assignment.annotator_id}
+        ).iloc[0]
+        unsure_and_disputed = (
+            facts["prelabel_uncertainty"] > 0.6 and facts["iaa_disagreement"] > 0.2
+        )
+        weak = facts["annotator_gold_score"] < 0.6
+        assert (review.queue == "senior_review") == bool(unsure_and_disputed or weak)
+        assert review.reason.startswith("escalated by rule(s)") == (review.queue != "review")
+    assert ClassSla.objects.filter(project=demo).count() == 2
+    assert QueueSla.objects.filter(project=demo, queue="review").exists()
+
+    # the annotator's queue serves an item with the detector's drafts on it
+    assert client.login(username="ada", password="labelqc-demo")
+    pulled = client.post(f"/api/projects/{demo.pk}/queue/next/")
+    assert pulled.status_code == 200, pulled.content
+    assert pulled.json()["prelabels"]
+    assert {p["model_id"] for p in pulled.json()["prelabels"]} == {"demo-detector-v1"}

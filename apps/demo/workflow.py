@@ -1,0 +1,127 @@
+"""The demo as a program in flight: a detector's drafts under the human work (with the correction
+effort each submission made), the newest submissions still waiting for review, class and queue
+SLAs, and escalation rules that have already routed some of the open reviews.
+
+Everything is written by the services the API uses (audited), except rows the simulator dates in
+the past (assignments, reviews), which are bulk-inserted with their simulated times.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from apps.annotations.models import Annotation, Source
+from apps.projects.models import Project
+from apps.workflow.models import Assignment, Review, ReviewStatus
+from apps.workflow.services.escalation import apply_rules_on_submit, rule_create
+from apps.workflow.services.sla import class_sla_set, queue_sla_set
+from apps.workflow.services.submit import record_correction_effort
+from labelqc.simulate import DetectorSpec, SimulatedProgram, simulate_detector
+
+DETECTOR = DetectorSpec()
+# The newest third of the reviewed submissions (at least five) still wait for a reviewer.
+OPEN_SHARE, OPEN_MIN = 3, 5
+DRAFT_LEAD = pd.Timedelta(hours=1)  # drafts are imported an hour before the first human look
+CLASS_SLAS = (0.8, 0.9)  # agreement floors of the first two classes
+# The detector was unsure somewhere on the item and the annotators disagree: a senior looks.
+UNSURE_AND_DISPUTED = {
+    "when": {
+        "all": [
+            {"fact": "prelabel_uncertainty", "op": ">", "value": 0.6},
+            {"fact": "iaa_disagreement", "op": ">", "value": 0.2},
+        ]
+    },
+    "then": [{"action": "route", "queue": "senior_review"}],
+}
+# Work of an annotator who scores poorly on the honeypots gets a senior look too.
+WEAK_ON_GOLD = {
+    "when": {"all": [{"fact": "annotator_gold_score", "op": "<", "value": 0.6}]},
+    "then": [{"action": "route", "queue": "senior_review"}],
+}
+RULES = (
+    ("unsure draft, annotators disagree", UNSURE_AND_DISPUTED),
+    ("weak on the honeypots", WEAK_ON_GOLD),
+)
+
+
+def detector_records(
+    program: SimulatedProgram,
+    items: dict[int, int],
+    classes: dict[int, int],
+    offset: pd.Timedelta,
+) -> list[dict[str, Any]]:
+    """The simulated detector's boxes as pre-label records, dated before the human work."""
+    drafts = simulate_detector(program.truth, program.items, sorted(program.class_names), DETECTOR)
+    first_look = program.tasks.groupby("item_id")["started_at"].min()
+    dated = first_look.reindex(drafts["item_id"]).fillna(program.tasks["started_at"].min())
+    created = (dated + offset - DRAFT_LEAD).to_numpy()
+    return [
+        {
+            "item": items[int(row.item_id)],
+            "label_class": classes[int(row.class_id)],
+            "geometry_type": "box",
+            "geometry": {
+                "x": float(row.x),
+                "y": float(row.y),
+                "w": float(row.w),
+                "h": float(row.h),
+            },
+            "source": Source.PRELABEL,
+            "model_id": DETECTOR.model_id,
+            "score": round(float(row.score), 3),
+            "attributes": {"uncertainty": round(1.0 - float(row.score), 3), "backend": "detector"},
+            "created_at": pd.Timestamp(when).to_pydatetime(),
+        }
+        for row, when in zip(drafts.itertuples(index=False), created, strict=True)
+    ]
+
+
+def open_review_tasks(program: SimulatedProgram) -> set[int]:
+    """Tasks whose last review the demo leaves pending: the newest approved submissions."""
+    reviews = program.reviews
+    if reviews.empty:
+        return set()
+    last = reviews.sort_values("cycle").groupby("task_id").tail(1)
+    approved = last[last["decision"] == "approve"]
+    newest = approved.sort_values(["reviewed_at", "task_id"], ascending=False)
+    count = max(OPEN_MIN, len(last) // OPEN_SHARE)
+    return {int(task) for task in newest["task_id"].head(count)}
+
+
+def open_reviews_wait_since_submission(project: Project) -> None:
+    pending = Review.objects.filter(project=project, status=ReviewStatus.PENDING)
+    for review_id, submitted_at in pending.values_list("pk", "assignment__submitted_at"):
+        Review.objects.filter(pk=review_id).update(created_at=submitted_at)
+
+
+def seed_program_in_flight(project: Project, *, actor: Any) -> None:
+    """SLAs and rules, the correction effort of every submission, the rules on open reviews."""
+    for label_class, floor in zip(project.classes.order_by("id")[:2], CLASS_SLAS, strict=False):
+        class_sla_set(
+            actor=actor,
+            project_id=project.pk,
+            label_class=label_class.pk,
+            values={
+                "iou_threshold": 0.75,
+                "iaa_floor": floor,
+                "missing_rate_ceiling": 0.05,
+                "turnaround_hours": 24,
+                "window_days": 3650,
+            },
+        )
+    queue_sla_set(actor=actor, project_id=project.pk, queue="review", turnaround_hours=4)
+    for name, definition in RULES:
+        rule_create(actor=actor, project_id=project.pk, name=name, definition=definition)
+    finals: dict[tuple[int, int], list[Annotation]] = {}
+    for annotation in Annotation.objects.filter(project=project, source=Source.HUMAN):
+        finals.setdefault((annotation.item_id, annotation.author_id), []).append(annotation)
+    submitted = Assignment.objects.filter(project=project, submitted_at__isnull=False)
+    for assignment in submitted.order_by("id"):
+        record_correction_effort(
+            assignment, project, finals.get((assignment.item_id, assignment.annotator_id), [])
+        )
+    open_reviews = Review.objects.filter(project=project, status=ReviewStatus.PENDING)
+    for review in open_reviews.select_related("assignment").order_by("id"):
+        apply_rules_on_submit(review)
