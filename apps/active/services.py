@@ -266,17 +266,18 @@ def _record(
         others = Item.objects.filter(project_id=round_.project_id).exclude(pk__in=picked)
         base = max(others.aggregate(top=Max("priority"))["top"] or 0, 0)
         k = len(picks)
-        rows, changes = [], []
+        rows, changes, raised = [], [], {}
         for rank, (item_id, score, priority) in enumerate(picks):
             before = current[item_id]
             after = max(before, base + round(k * priority))
             if after != before:
-                set_item_priorities(priorities={item_id: after})
+                raised[item_id] = after
                 changes.append((item_id, {"priority": before}, {"priority": after}))
             rows.append(ActiveLearningPick(
                 round=round_, item_id=item_id, rank=rank, score=score,
                 priority_before=before, priority_after=after,
             ))  # fmt: skip
+        set_item_priorities(priorities=raised)
         ActiveLearningPick.objects.bulk_create(rows)
         audit_many(
             actor=job.created_by,

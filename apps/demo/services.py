@@ -30,6 +30,7 @@ from apps.demo.workflow import (
     open_review_tasks,
     open_reviews_wait_since_submission,
     seed_program_in_flight,
+    start_first_round,
 )
 from apps.items.models import Item
 from apps.projects.models import Annotator, Cohort, LabelClass, Project
@@ -203,6 +204,7 @@ def seed_demo(*, reset: bool = False, n_items: int | None = None) -> Project:
     _seed_workflow(project, program, items, members, offset)
     seed_program_in_flight(project, actor=admin)
     seed_demo_costs(project, actor=admin)
+    start_first_round(project, actor=admin)
 
     def first_reports() -> None:
         report_start(actor=admin, project_id=project.pk, filters={})

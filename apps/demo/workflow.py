@@ -1,6 +1,7 @@
 """The demo as a program in flight: a detector's drafts under the human work (with the correction
 effort each submission made), the newest submissions still waiting for review, class and queue
-SLAs, and escalation rules that have already routed some of the open reviews.
+SLAs, escalation rules that have already routed some of the open reviews, and a first
+active-learning round whose picks lead the annotators' queue.
 
 Everything is written by the services the API uses (audited), except rows the simulator dates in
 the past (assignments, reviews), which are bulk-inserted with their simulated times.
@@ -12,15 +13,24 @@ from typing import Any
 
 import pandas as pd
 
+from apps.active.services import round_start
 from apps.annotations.models import Annotation, Source
 from apps.projects.models import Project
 from apps.workflow.models import Assignment, Review, ReviewStatus
 from apps.workflow.services.escalation import apply_rules_on_submit, rule_create
 from apps.workflow.services.sla import class_sla_set, queue_sla_set
 from apps.workflow.services.submit import record_correction_effort
+from labelqc.active.features import IMAGE_STATS
 from labelqc.simulate import DetectorSpec, SimulatedProgram, simulate_detector
 
 DETECTOR = DetectorSpec()
+# The hybrid (margin among the most uncertain, spread by k-center) over image statistics, with
+# the labels of annotators weak on the honeypots down-weighted.
+FIRST_ROUND: dict[str, Any] = {
+    "strategy": "hybrid",
+    "batch_size": 5,
+    "down_weight_below_gold": 0.6,
+}
 # The newest third of the reviewed submissions (at least five) still wait for a reviewer.
 OPEN_SHARE, OPEN_MIN = 3, 5
 DRAFT_LEAD = pd.Timedelta(hours=1)  # drafts are imported an hour before the first human look
@@ -125,3 +135,17 @@ def seed_program_in_flight(project: Project, *, actor: Any) -> None:
     open_reviews = Review.objects.filter(project=project, status=ReviewStatus.PENDING)
     for review in open_reviews.select_related("assignment").order_by("id"):
         apply_rules_on_submit(review)
+
+
+def start_first_round(project: Project, *, actor: Any) -> None:
+    """An active-learning round (runs on commit): its picks go to the front of the queue."""
+    round_start(
+        actor=actor,
+        project_id=project.pk,
+        strategy=FIRST_ROUND["strategy"],
+        batch_size=FIRST_ROUND["batch_size"],
+        features=IMAGE_STATS,
+        seed=0,
+        down_weight_below_gold=FIRST_ROUND["down_weight_below_gold"],
+        reason="demo: the first active-learning round",
+    )

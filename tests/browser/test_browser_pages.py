@@ -13,6 +13,7 @@ from pycocotools import mask as mask_utils
 
 from apps.annotations.models import Annotation
 from apps.items.models import Item
+from apps.items.services import item_update
 from apps.projects.models import Annotator
 from apps.workflow.models import Assignment
 
@@ -78,7 +79,6 @@ def test_annotator_edits_and_submits_and_prompts_reach_the_endpoint(signed_in, d
         file=source.file.name,
         file_name="fresh.png",
         sha256=source.sha256,
-        priority=100,
     )
     cls = project.classes.first()
     Annotation.objects.create(
@@ -97,6 +97,9 @@ def test_annotator_edits_and_submits_and_prompts_reach_the_endpoint(signed_in, d
         created_at=item.created_at,
         updated_at=item.created_at,
     )
+    # the lead puts it at the front of the queue, ahead of the demo round's picks
+    lead = Annotator.objects.get(project=project, role="project_lead").user
+    item_update(actor=lead, item=item, data={"priority": 100})
     annotator = Annotator.objects.filter(project=project, role="annotator").first()
     session = signed_in(annotator.user.username)
     page = session.open(f"/projects/{project.pk}/queue/")

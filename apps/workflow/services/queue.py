@@ -141,11 +141,22 @@ def _claim_slot(member: Annotator, project: Project, now) -> Assignment | None:
 
 
 def set_item_priorities(*, priorities: dict[int, int]) -> None:
-    """Set items' queue priority, and their queue slots' copy of it, in one transaction."""
+    """Set items' queue priority, and their queue slots' copy of it, in one transaction.
+
+    A regular item without its slots yet gets them now: slots are otherwise made only when the
+    queue runs dry, so a raised item would wait behind every open slot of lower priority.
+    """
+    if not priorities:
+        return
     with transaction.atomic():
         for item_id, priority in priorities.items():
             Item.objects.filter(pk=item_id).update(priority=priority)
             Assignment.objects.filter(item_id=item_id).update(priority=priority)
+        project_ids = Item.objects.filter(pk__in=list(priorities)).values_list(
+            "project_id", flat=True
+        )
+        for project_id in set(project_ids):
+            ensure_slots(project_id=project_id, item_ids=list(priorities))
 
 
 def gold_record(member: Annotator) -> tuple[int, float | None, int]:

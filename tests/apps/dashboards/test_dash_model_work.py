@@ -26,11 +26,22 @@ def test_lead_page_offers_what_the_backend_can_do(worked_demo, login):
     # Without a SAM 2 checkpoint: no automatic masks, no SAM 2 uncertainty or embeddings.
     assert 'value="none"' not in html and "sam2_uncertainty" not in html
     assert 'value="sam2_embedding"' not in html
+    # the demo's first round is listed with its picks; without any round the card says so
+    first = ActiveLearningRound.objects.filter(project=worked_demo).earliest("id")
+    assert (first.strategy, first.status) == ("hybrid", "done") and first.picks.exists()
+    assert f"(round {first.pk}, hybrid)" in html
+    ActiveLearningRound.objects.filter(project=worked_demo).delete()  # rolled back after the test
+    html = login("lead").get(f"/projects/{worked_demo.pk}/lead/").content.decode()
     assert "No active-learning round yet." in html
 
 
 def test_rounds_and_latest_picks_are_listed(worked_demo, login, django_capture_on_commit_callbacks):
     client = login("lead")
+    earlier = list(
+        ActiveLearningRound.objects.filter(project=worked_demo)
+        .order_by("-id")
+        .values_list("pk", flat=True)
+    )
     for batch_size in (2, 3):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
@@ -46,7 +57,7 @@ def test_rounds_and_latest_picks_are_listed(worked_demo, login, django_capture_o
     url = f"/projects/{worked_demo.pk}/lead/"
     rounds = csv_rows(client.get(f"{url}?format=csv&table=al_rounds"))
     latest = ActiveLearningRound.objects.filter(status="done").latest("id")
-    assert [int(r["id"]) for r in rounds] == [failed.pk, latest.pk, latest.pk - 1]
+    assert [int(r["id"]) for r in rounds] == [failed.pk, latest.pk, latest.pk - 1, *earlier]
     assert rounds[0]["status"] == "failed" and rounds[0]["error"] == "too few labeled items"
     unlabeled = latest.pool["unlabeled"]
     assert int(rounds[1]["unlabeled"]) == unlabeled >= 1

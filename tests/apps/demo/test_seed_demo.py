@@ -100,3 +100,21 @@ def test_demo_is_a_program_in_flight(demo, client):
     assert pulled.status_code == 200, pulled.content
     assert pulled.json()["prelabels"]
     assert {p["model_id"] for p in pulled.json()["prelabels"]} == {"demo-detector-v1"}
+
+
+def test_demo_starts_its_first_reports_and_round(media_root, django_capture_on_commit_callbacks):
+    from apps.active.models import ActiveLearningRound
+    from apps.analytics.models import QualityReport
+    from apps.costs.models import CostReport
+
+    with django_capture_on_commit_callbacks(execute=True):
+        demo = seed_demo(n_items=14)
+    assert QualityReport.objects.get(project=demo).status == "succeeded"
+    assert CostReport.objects.get(project=demo).status == "succeeded"
+    round_ = ActiveLearningRound.objects.get(project=demo)
+    assert (round_.strategy, round_.status, round_.job.status) == ("hybrid", "done", "succeeded")
+    picks = list(round_.picks.order_by("rank"))
+    assert 1 <= len(picks) <= 5
+    top = max(Item.objects.filter(project=demo).values_list("priority", flat=True))
+    assert picks[0].priority_after == top > 0
+    assert all(not pick.item.is_gold for pick in picks)

@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.common.roles import Role
+from apps.items.models import Item
 from apps.workflow.models import Assignment
 from apps.workflow.services.queue import pull_next
 
@@ -104,3 +106,18 @@ def test_pulls_work_with_query_logging_on(queue_project, regular_items, annotato
     first = pull_next(member=annotators[0])
     assert first is not None
     assert pull_next(member=annotators[0]).pk == first.pk
+
+
+def test_an_item_raised_to_the_top_is_served_next_while_others_have_open_slots(
+    queue_project, regular_items, annotators, make_member, client_for
+):
+    first = pull_next(member=annotators[0])  # makes the open slots of the three items
+    assert Assignment.objects.filter(project=queue_project, status="open").exists()
+    late = Item.objects.create(project=queue_project, width=200, height=100, file_name="late.jpg")
+    lead = client_for(make_member(queue_project, Role.PROJECT_LEAD).user)
+    response = lead.patch(f"/api/items/{late.pk}/", {"priority": 50}, format="json")
+    assert response.status_code == 200, response.content
+
+    assert pull_next(member=annotators[1]).item_id == late.pk
+    assert pull_next(member=annotators[2]).item_id == late.pk  # its second slot (overlap 2)
+    assert pull_next(member=annotators[0]).pk == first.pk  # the held lease is unaffected
