@@ -24,6 +24,7 @@ from apps.active.models import ActiveLearningRound
 from apps.annotations.models import Annotation, Source
 from apps.items.models import Item
 from apps.workflow.models import Assignment, Review, ReviewStatus
+from apps.workflow.services.queue import NOT_SERVABLE
 
 UNLABELED = -1
 APPROVED = (ReviewStatus.APPROVED, ReviewStatus.EDITED)
@@ -41,6 +42,12 @@ class ItemLabels:
 def pool_items(*, project_id: int) -> list[Item]:
     """Every item of the project that can take part (gold items only ever as labeled ones)."""
     return list(Item.objects.filter(project_id=project_id).order_by("id"))
+
+
+def unservable_item_ids(*, project_id: int) -> set[int]:
+    """Items the queue does not serve: held by intake, or in a batch not yet released."""
+    held = Item.objects.filter(NOT_SERVABLE, project_id=project_id)
+    return set(held.values_list("pk", flat=True))
 
 
 def gold_accuracy(*, project_id: int) -> dict[int, float]:

@@ -176,7 +176,13 @@ def training_data(round_: ActiveLearningRound, strategy: QueryStrategy) -> Train
         item_ids=ids,
         down_weight_below_gold=round_.down_weight_below_gold,
     )
-    keep = [i for i, pk in enumerate(ids) if pk in found.labels or pk not in gold]
+    # Unlabeled items are candidates only if the queue can serve them (a pick that waits in an
+    # unreleased batch or is held as a duplicate would never be labeled).
+    unservable = selectors.unservable_item_ids(project_id=round_.project_id)
+    held = {pk for pk in ids if pk in unservable and pk not in found.labels and pk not in gold}
+    if held:
+        excluded["held by intake or not released"] = len(held)
+    keep = [i for i, pk in enumerate(ids) if pk in found.labels or pk not in gold | held]
     known: dict[int, float] = {}
     if strategy.input_kind == "scores":
         known = selectors.prelabel_uncertainty(item_ids=ids)

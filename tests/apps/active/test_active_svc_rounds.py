@@ -180,3 +180,27 @@ def test_gold_items_train_but_are_never_picked(
     assert gold.pk not in picked and extra_gold.pk not in picked
     assert round_.pool["label_sources"] == {"consensus": 4, "gold": 1}
     assert len(picked) == 4  # every unlabeled regular item, and nothing else
+
+
+def test_items_the_queue_cannot_serve_are_never_picked(
+    project, pool, lead_client, django_capture_on_commit_callbacks
+):
+    from apps.intake.models import Batch, BatchItem
+    from apps.intake.services.batches import batch_add_items, batch_create
+
+    unlabeled = [item for item in pool.items if item.pk not in pool.labeled]
+    waiting = batch_create(actor=None, project_id=project.pk, data={"name": "not released"})
+    batch_add_items(actor=None, batch=waiting, item_ids=[unlabeled[0].pk])
+    released = batch_create(actor=None, project_id=project.pk, data={"name": "released"})
+    batch_add_items(actor=None, batch=released, item_ids=[unlabeled[1].pk, unlabeled[2].pk])
+    Batch.objects.filter(pk=released.pk).update(status="released")
+    BatchItem.objects.filter(item=unlabeled[1]).update(held=True)  # e.g. a duplicate
+
+    body = {"strategy": "margin", "batch_size": 6, "seed": 1}
+    response = start(lead_client, project, body, django_capture_on_commit_callbacks)
+    round_ = ActiveLearningRound.objects.get(pk=response.json()["id"])
+    assert round_.status == "done", round_.error
+    picked = {p.item_id for p in round_.picks.all()}
+    assert picked == {item.pk for item in unlabeled[2:]}  # the released, not held one included
+    assert round_.pool["unlabeled"] == 4
+    assert round_.pool["excluded"] == {"held by intake or not released": 2}
