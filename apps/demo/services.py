@@ -25,6 +25,7 @@ from apps.annotations.services import annotations_bulk_create
 from apps.common.roles import Role
 from apps.costs.services import seed_demo_costs
 from apps.costs.services.reports import report_start as cost_report_start
+from apps.demo.intake import seed_demo_delivery
 from apps.demo.workflow import (
     detector_records,
     open_review_tasks,
@@ -205,6 +206,7 @@ def seed_demo(*, reset: bool = False, n_items: int | None = None) -> Project:
     seed_program_in_flight(project, actor=admin)
     seed_demo_costs(project, actor=admin)
     start_first_round(project, actor=admin)
+    seed_demo_delivery(project, photo_by_name, actor=admin)
 
     def first_reports() -> None:
         report_start(actor=admin, project_id=project.pk, filters={})

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
 
 from apps.annotations.models import Annotation
+from apps.audit.models import AuditEvent
 from apps.demo.services import seed_demo
 from apps.projects.models import Project
 from apps.workflow.models import Assignment, CorrectionEffort, Review
@@ -20,6 +21,7 @@ def purge_project(project_id: int) -> None:
         .objects.filter(memberships__project_id=project_id)
         .values_list("pk", flat=True)
     )
+    AuditEvent.objects.filter(project_id=project_id).delete()  # kept on delete (SET_NULL)
     CorrectionEffort.objects.filter(project_id=project_id).delete()
     Review.objects.filter(project_id=project_id).delete()
     Assignment.objects.filter(project_id=project_id).delete()

@@ -19,7 +19,7 @@ def demo(media_root):
 
 
 def test_demo_project_has_photos_gold_and_overlapping_work(demo, client):
-    items = Item.objects.filter(project=demo)
+    items = Item.objects.filter(project=demo, batch_membership__isnull=True)  # not in intake
     assert items.count() == 14
     first = items.first()
     with Image.open(first.file.path) as image:
@@ -43,7 +43,7 @@ def test_demo_project_has_photos_gold_and_overlapping_work(demo, client):
     # Seeding is idempotent, and the admin reads the demo through the API.
     again = seed_demo(n_items=14)
     assert again.pk == demo.pk
-    assert Item.objects.filter(project__name=DEMO_PROJECT).count() == 14
+    assert Item.objects.filter(project__name=DEMO_PROJECT).count() == 14 + 8  # + the delivery
     assert client.login(username="admin", password="labelqc-demo")
     projects = client.get("/api/projects/").json()
     assert projects["results"][0]["name"] == DEMO_PROJECT
@@ -118,3 +118,23 @@ def test_demo_starts_its_first_reports_and_round(media_root, django_capture_on_c
     top = max(Item.objects.filter(project=demo).values_list("priority", flat=True))
     assert picks[0].priority_after == top > 0
     assert all(not pick.item.is_gold for pick in picks)
+
+    # the second delivery waits in intake, screened: its problem files are held, nothing of it
+    # is served or picked
+    from apps.intake.models import BatchItem
+
+    members = {
+        m.item.file_name: m
+        for m in BatchItem.objects.filter(batch__project=demo).select_related("item")
+    }
+    assert len(members) == 8
+    assert members["d2-rocket-copy.png"].flags == ["exact_duplicate"]
+    assert "near_duplicate" in members["d2-coffee-q60.jpg"].flags
+    assert {"blurry", "near_duplicate"} <= set(members["d2-astronaut-blurred.png"].flags)
+    assert "underexposed" in members["d2-coffee-dark.png"].flags
+    held = {name for name, m in members.items() if m.held}
+    assert held == {
+        "d2-rocket-copy.png", "d2-coffee-q60.jpg", "d2-astronaut-blurred.png", "d2-coffee-dark.png"
+    }  # fmt: skip
+    assert not {pick.item_id for pick in picks} & {m.item_id for m in members.values()}
+    assert round_.pool["excluded"] == {"held by intake or not released": 8}

@@ -90,7 +90,10 @@ def test_screening_flags_groups_holds_and_reports_unreadable_files(
     assert (detail["status"], detail["n_items"], detail["n_held"]) == ("screening", 10, 5)
     runs = manager.get(f"/api/batches/{batch_id}/screening-runs/").json()["results"]
     assert runs[0]["status"] == "done" and runs[0]["summary"]["n_near_groups"] == 3
-    assert AuditEvent.objects.filter(action="intake.batch_item.screen").count() == 10
+    screened = AuditEvent.objects.filter(
+        action="intake.batch_item.screen", project_id=delivery.batch["project"]
+    )
+    assert screened.count() == 10
 
 
 def test_release_queues_only_items_that_are_not_held(delivery, manager, run_screen, project):
