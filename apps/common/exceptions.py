@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -67,4 +68,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, SuspiciousOperation):
+        # e.g. more query or form fields than DATA_UPLOAD_MAX_NUMBER_FIELDS: Django answers 400,
+        # and so must a view (DRF would re-raise it, and fail to render it in DEBUG: a 500)
+        exc = exceptions.ParseError(str(exc) or "malformed request")
     return exception_handler(exc, context)
