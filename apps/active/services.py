@@ -182,7 +182,8 @@ def training_data(round_: ActiveLearningRound, strategy: QueryStrategy) -> Train
     held = {pk for pk in ids if pk in unservable and pk not in found.labels and pk not in gold}
     if held:
         excluded["held by intake or not released"] = len(held)
-    keep = [i for i, pk in enumerate(ids) if pk in found.labels or pk not in gold | held]
+    not_candidates = gold | held
+    keep = [i for i, pk in enumerate(ids) if pk in found.labels or pk not in not_candidates]
     known: dict[int, float] = {}
     if strategy.input_kind == "scores":
         known = selectors.prelabel_uncertainty(item_ids=ids)
