@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.jobs import dispatch
 from apps.jobs.dispatch import jobs_due_for_resend, jobs_resend
 from apps.jobs.models import Job
 from apps.jobs.services import (
@@ -22,14 +21,7 @@ from apps.jobs.services import (
 
 pytestmark = pytest.mark.django_db
 
-KIND = "test.heartbeat"
-
-
-@pytest.fixture
-def sent(monkeypatch) -> list[int]:
-    ids: list[int] = []
-    monkeypatch.setitem(dispatch._senders, KIND, lambda job: ids.append(job.pk))
-    return ids
+KIND = "test.recorded"  # recorded by the `sent` fixture (conftest.py)
 
 
 def claimed_job(*, started_ago: timedelta) -> Job:

@@ -21,15 +21,7 @@ from apps.jobs.services import STALE_AFTER
 
 pytestmark = pytest.mark.django_db
 
-KIND = "test.recorded"
-
-
-@pytest.fixture
-def sent(monkeypatch) -> list[int]:
-    """Registers a job kind whose sender records the ids it was given."""
-    ids: list[int] = []
-    monkeypatch.setitem(dispatch._senders, KIND, lambda job: ids.append(job.pk))
-    return ids
+KIND = "test.recorded"  # recorded by the `sent` fixture (conftest.py)
 
 
 def make_job(*, sent_ago: timedelta | None, sends: int = 1, kind: str = KIND, **fields) -> Job:
