@@ -199,6 +199,9 @@ def submit_assignment(
         for field, value in submitted.items():
             setattr(assignment, field, value)
         if was_rework:
+            # The redo replaces the first pass, so its effort records go with it (the ones whose
+            # final shape is deleted below would cascade, but not those of deleted drafts).
+            CorrectionEffort.objects.filter(assignment=assignment).delete()
             previous = Annotation.objects.filter(
                 item_id=assignment.item_id, author=member, source=Source.HUMAN
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from apps.annotations.models import Annotation
+from apps.common.roles import Role
 from apps.workflow.models import Assignment, CorrectionEffort, Review
 from tests.apps.workflow.conftest import box
 
@@ -68,22 +69,7 @@ def test_correction_effort_is_bucketed_against_prelabels(
     assignment = lease(client, queue_project)
     item_id = assignment["item"]["id"]
     for x in (0, 60, 120):
-        Annotation.objects.create(
-            project=queue_project,
-            item_id=item_id,
-            source="prelabel",
-            model_id="grabcut",
-            label_class=cls,
-            geometry_type="box",
-            geometry={"x": x, "y": 0, "w": 40, "h": 40},
-            x=x,
-            y=0,
-            w=40,
-            h=40,
-            area=1600,
-            created_at="2026-01-01T00:00Z",
-            updated_at="2026-01-01T00:00Z",
-        )
+        prelabel(queue_project, item_id, cls, x)
     body = client.post(f"/api/projects/{queue_project.pk}/queue/next/").json()
     assert len(body["prelabels"]) == 3
     # Kept as is; nudged (IoU 0.8); the third deleted.
@@ -96,6 +82,50 @@ def test_correction_effort_is_bucketed_against_prelabels(
         "minor_edit": 0.8,
         "rework": 0.0,
     }
+
+
+def test_resubmission_after_rework_replaces_the_correction_effort(
+    queue_project, regular_items, annotators, client_for, make_member
+):
+    cls = queue_project.classes.first()
+    client = client_for(annotators[0].user)
+    assignment = lease(client, queue_project)
+    for x in (0, 60):
+        prelabel(queue_project, assignment["item"]["id"], cls, x)
+    # First pass deletes the second draft; the reviewer sends it back; the redo keeps both.
+    assert submit(client, assignment, [box(cls, x=0, y=0, w=40, h=40)]).status_code == 201
+    reviewer = client_for(make_member(queue_project, Role.REVIEWER).user)
+    review = reviewer.post(f"/api/projects/{queue_project.pk}/reviews/next/").json()
+    rejected = reviewer.post(
+        f"/api/reviews/{review['id']}/decision/",
+        {"decision": "reject", "reason": "a car is missing"},
+        format="json",
+    )
+    assert rejected.status_code == 200, rejected.content
+    both = [box(cls, x=0, y=0, w=40, h=40), box(cls, x=60, y=0, w=40, h=40)]
+    assert submit(client, assignment, both).status_code == 201
+
+    efforts = CorrectionEffort.objects.filter(assignment_id=assignment["id"])
+    assert sorted(efforts.values_list("bucket", flat=True)) == ["approved_as_is"] * 2
+
+
+def prelabel(project, item_id, cls, x) -> Annotation:
+    return Annotation.objects.create(
+        project=project,
+        item_id=item_id,
+        source="prelabel",
+        model_id="grabcut",
+        label_class=cls,
+        geometry_type="box",
+        geometry={"x": x, "y": 0, "w": 40, "h": 40},
+        x=x,
+        y=0,
+        w=40,
+        h=40,
+        area=1600,
+        created_at="2026-01-01T00:00Z",
+        updated_at="2026-01-01T00:00Z",
+    )
 
 
 def test_honeypot_is_scored_and_not_sent_to_review(
