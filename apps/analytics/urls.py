@@ -35,3 +35,13 @@ urlpatterns += [
         name="fault-flags-latest",
     ),
 ]
+
+from apps.analytics import draft_apis  # noqa: E402
+
+urlpatterns += [
+    path(
+        "projects/<id:project_id>/draft-review/",
+        draft_apis.DraftReviewApi.as_view(),
+        name="draft-review",
+    ),
+]

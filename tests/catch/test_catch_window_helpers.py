@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
-from labelqc.catch.timeline import one_sided_level, rolling_sums, row_first, wilson_bounds
+from labelqc.catch.timeline import one_sided_level, rolling_sums, row_first
+from labelqc.quality.statistics import wilson_bounds
 
 
 @settings(max_examples=60, deadline=None)

@@ -20,7 +20,12 @@ from apps.dashboards.cache import cached, changed_since
 from apps.dashboards.filters import PageFilters
 from apps.dashboards.selectors.agreement import agreement_grid
 from apps.dashboards.selectors.names import ProjectNames, project_names
-from apps.dashboards.selectors.quality_ops import drift_section, gold_table, rules_table
+from apps.dashboards.selectors.quality_ops import (
+    draft_table,
+    drift_section,
+    gold_table,
+    rules_table,
+)
 from apps.dashboards.tables import Column, PageData, Table
 from apps.items.models import Item
 from apps.projects.models import Project
@@ -255,5 +260,6 @@ def qa_page(project: Project, filters: PageFilters, drift_key: str | None) -> Pa
     page.figures["confusion"] = figures.confusion(labels, matrix)
     drift_section(page, result.get("drift", {}), names, drift_key)
     page.add(gold_table(project.pk))
+    page.add(draft_table(project, filters, names))
     page.add(rules_table(project.pk, filters))
     return page

@@ -8,13 +8,16 @@ from typing import Any
 from django.db.models import Min
 from django.utils import timezone
 
+from apps.analytics.draft_review import draft_review
 from apps.dashboards import figures
 from apps.dashboards.filters import PageFilters, PageInputError
 from apps.dashboards.selectors.names import ProjectNames
 from apps.dashboards.tables import Column, PageData, Table
+from apps.projects.models import Project
 from apps.workflow.models import Assignment, EscalationRule
 from apps.workflow.selectors import gold_usage
 from apps.workflow.services.escalation import dry_run
+from labelqc.quality.draft_review import DraftReviewParams
 from labelqc.rules import RuleError, validate_rule
 
 DRIFT_KEY = re.compile(r"^(overall|annotator|cohort|class)-(\d+)$")
@@ -133,6 +136,65 @@ def gold_table(project_id: int, stale_days: int = 30) -> Table:
         ),
         empty="No gold items in this project.",
     )
+
+
+def draft_table(project: Project, filters: PageFilters, names: ProjectNames) -> Table:
+    """Who keeps the model's drafts as they are, and who passes wrong ones through on gold."""
+    params = DraftReviewParams(kept_iou=project.effort_approved_iou)
+    review = draft_review(
+        project_id=project.pk,
+        since=filters.since,
+        until=filters.until,
+        cohort_id=filters.cohort_id,
+        class_id=filters.class_id,
+        params=params,
+    )
+    rows = [
+        {
+            **row,
+            "annotator": names.pseudonym(row["annotator_id"]),
+            "user": row["username"],
+            "cohort": names.cohort_name(names.annotator_cohort.get(row["annotator_id"])),
+            "interval": _interval(row["pass_through_low"], row["pass_through_high"]),
+            "items": " ".join(str(i) for i in row["passed_items"]),
+        }
+        for row in review["annotators"]
+    ]
+    totals = review["totals"]
+    rate = totals["draft_error_rate"]
+    return Table(
+        "drafts",
+        "Drafts: kept as is, and wrong drafts passed through (gold items)",
+        [
+            Column("annotator", "annotator"),
+            Column("user", "user"),
+            Column("cohort", "cohort"),
+            Column("drafts_reviewed", "drafts reviewed", "int"),
+            Column("kept_share", "kept as is", "percent"),
+            Column("wrong_drafts", "wrong drafts on gold", "int"),
+            Column("passed_through", "passed through", "int"),
+            Column("pass_through_rate", "pass-through rate", "percent"),
+            Column("interval", "95% interval"),
+            Column("passed_wrong_class", "wrong class", "int"),
+            Column("passed_poor_box", "poor box", "int"),
+            Column("passed_spurious", "spurious", "int"),
+            Column("over_trusts", "over-trusts drafts", "bool"),
+            Column("items", "gold items to look at"),
+        ],
+        rows,
+        note=(
+            f"{totals['wrong_gold_drafts']} of {totals['gold_drafts']} drafts on gold items are "
+            f"wrong ({'-' if rate is None else f'{100 * rate:.0f}%'}); kept = same class and "
+            f"IoU >= {params.kept_iou:g} with the draft; over-trusts = the interval's lower bound "
+            f"is above {100 * params.max_pass_through:.0f}% with at least "
+            f"{params.min_wrong_drafts} wrong drafts"
+        ),
+        empty="No submissions over pre-labels for these filters.",
+    )
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f"{100 * low:.0f}-{100 * high:.0f}%"
 
 
 def _rule_days(project_id: int, filters: PageFilters) -> int:

@@ -14,8 +14,9 @@ import pandas as pd
 
 from labelqc.catch.gold_evidence import GoldEvidence
 from labelqc.catch.rules import ConfusionRule, GoldAccuracyRule, MissingRule, SizeBiasRule
-from labelqc.catch.timeline import rolling_sums, row_first, wilson_bounds
+from labelqc.catch.timeline import rolling_sums, row_first
 from labelqc.drift import cusum_chart
+from labelqc.quality.statistics import wilson_bounds
 
 EVALUATION_COLUMNS = ("row", "value", "bound", "fired", "detail")
 

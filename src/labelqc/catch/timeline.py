@@ -75,21 +75,6 @@ def rolling_sums(values: np.ndarray, first: np.ndarray, window: int) -> np.ndarr
     return sums.reshape(array.shape)
 
 
-def wilson_bounds(successes: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval (lower, upper) of successes / n at normal quantile ``z``.
-
-    NaN where n == 0 (callers gate on a minimum count before reading a bound).
-    """
-    k = np.asarray(successes, dtype=np.float64)
-    total = np.asarray(n, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / total
-        denominator = 1.0 + z * z / total
-        centre = (p + z * z / (2.0 * total)) / denominator
-        half = z * np.sqrt(p * (1.0 - p) / total + z * z / (4.0 * total * total)) / denominator
-    return centre - half, centre + half
-
-
 def one_sided_level(z: float) -> float:
     """Confidence level of a one-sided bound at normal quantile ``z`` (2.33 -> 0.99)."""
     return float(norm.cdf(z))

@@ -17,6 +17,12 @@ from labelqc.quality.confusion import (
     confusion_matrix_from_counts,
 )
 from labelqc.quality.dimensions import matched_pair_frame
+from labelqc.quality.draft_review import (
+    DraftReview,
+    DraftReviewParams,
+    draft_status,
+    review_drafts,
+)
 from labelqc.quality.gold_scoring import (
     gold_score_statistics,
     merge_gold_statistics,
@@ -48,6 +54,8 @@ __all__ = [
     "DEFAULT_IOU_BINS",
     "DISTRIBUTION_MATCH_IOU",
     "UNMATCHED",
+    "DraftReview",
+    "DraftReviewParams",
     "GoldComparison",
     "attribute_agreement",
     "bucket_label",
@@ -56,6 +64,7 @@ __all__ = [
     "compare_to_gold",
     "confusion_counts",
     "confusion_matrix_from_counts",
+    "draft_status",
     "gold_score_statistics",
     "grouped_histogram",
     "grouped_quantile",
@@ -68,6 +77,7 @@ __all__ = [
     "missing_rate_by_density",
     "nullable_float",
     "outcome_events",
+    "review_drafts",
     "safe_ratio",
     "score_against_gold",
     "score_against_gold_per_class",

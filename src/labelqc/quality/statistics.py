@@ -178,3 +178,18 @@ def sum_statistics(
     if not keys:
         return stats[values].sum().to_frame().T.astype(stats[values].dtypes.to_dict())
     return stats.groupby(keys, sort=True, dropna=False)[values].sum().reset_index()
+
+
+def wilson_bounds(successes: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval (lower, upper) of successes / n at normal quantile ``z``.
+
+    NaN where n == 0 (callers gate on a minimum count before reading a bound).
+    """
+    k = np.asarray(successes, dtype=np.float64)
+    total = np.asarray(n, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / total
+        denominator = 1.0 + z * z / total
+        centre = (p + z * z / (2.0 * total)) / denominator
+        half = z * np.sqrt(p * (1.0 - p) / total + z * z / (4.0 * total * total)) / denominator
+    return centre - half, centre + half

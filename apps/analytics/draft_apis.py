@@ -1,0 +1,117 @@
+"""Draft review: who keeps the model's drafts as they are, and who passes wrong ones through."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.analytics.draft_review import draft_review
+from apps.common.ids import IdField
+from apps.common.roles import MANAGERS
+from apps.common.views import RoleScopedApi
+from apps.projects.models import Cohort, LabelClass, Project
+from labelqc.quality.draft_review import DraftReviewParams
+
+
+class DraftReviewQuery(serializers.Serializer):
+    since = serializers.DateTimeField(required=False, default=None)
+    until = serializers.DateTimeField(required=False, default=None)
+    cohort = IdField(required=False, default=None)
+    label_class = IdField(required=False, default=None)
+    kept_iou = serializers.FloatField(required=False, min_value=0.01, max_value=1.0)
+    max_pass_through = serializers.FloatField(
+        required=False, default=0.25, min_value=0.0, max_value=0.99
+    )
+    min_wrong_drafts = serializers.IntegerField(
+        required=False, default=5, min_value=1, max_value=10_000
+    )
+
+    def validate_cohort(self, value: int | None) -> int | None:
+        project_id = self.context["project_id"]
+        if value and not Cohort.objects.filter(pk=value, project_id=project_id).exists():
+            raise serializers.ValidationError("is not a cohort of this project")
+        return value
+
+    def validate_label_class(self, value: int | None) -> int | None:
+        project_id = self.context["project_id"]
+        if value and not LabelClass.objects.filter(pk=value, project_id=project_id).exists():
+            raise serializers.ValidationError("is not a class of this project")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["since"] and attrs["until"] and attrs["since"] >= attrs["until"]:
+            raise serializers.ValidationError({"until": "must be after since"})
+        return attrs
+
+
+class DraftReviewAnnotatorOutput(serializers.Serializer):
+    annotator_id = serializers.IntegerField()
+    username = serializers.CharField()
+    drafts_reviewed = serializers.IntegerField()
+    kept = serializers.IntegerField()
+    kept_share = serializers.FloatField(allow_null=True)
+    gold_drafts = serializers.IntegerField()
+    wrong_drafts = serializers.IntegerField()
+    passed_through = serializers.IntegerField()
+    passed_wrong_class = serializers.IntegerField()
+    passed_poor_box = serializers.IntegerField()
+    passed_spurious = serializers.IntegerField()
+    pass_through_rate = serializers.FloatField(allow_null=True)
+    pass_through_low = serializers.FloatField(allow_null=True)
+    pass_through_high = serializers.FloatField(allow_null=True)
+    over_trusts = serializers.BooleanField()
+    passed_items = serializers.ListField(child=serializers.IntegerField())
+
+
+class DraftReviewTotalsOutput(serializers.Serializer):
+    drafts_reviewed = serializers.IntegerField()
+    kept_share = serializers.FloatField(allow_null=True)
+    gold_drafts = serializers.IntegerField()
+    wrong_gold_drafts = serializers.IntegerField()
+    draft_error_rate = serializers.FloatField(allow_null=True)
+    wrong_by_kind = serializers.DictField(child=serializers.IntegerField())
+    wrong_draft_reviews = serializers.IntegerField()
+    passed_through = serializers.IntegerField()
+    pass_through_rate = serializers.FloatField(allow_null=True)
+
+
+class DraftReviewOutput(serializers.Serializer):
+    params = serializers.DictField()
+    totals = DraftReviewTotalsOutput()
+    annotators = DraftReviewAnnotatorOutput(many=True)
+
+
+class DraftReviewApi(RoleScopedApi):
+    """Per annotator: the share of drafts kept as they are and, on gold items, the wrong drafts
+    (wrong class, poor box, spurious) passed through, with a Wilson interval; `over_trusts` when
+    the interval's lower bound is above `max_pass_through`. `kept_iou` defaults to the project's
+    "approved as is" IoU."""
+
+    access = {"GET": MANAGERS}
+
+    @extend_schema(parameters=[DraftReviewQuery], responses=DraftReviewOutput)
+    def get(self, request: Request, project_id: int) -> Response:
+        query = DraftReviewQuery(data=request.query_params, context={"project_id": self.project_id})
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        kept_iou = (
+            data.get("kept_iou") or Project.objects.get(pk=self.project_id).effort_approved_iou
+        )
+        params = DraftReviewParams(
+            kept_iou=kept_iou,
+            max_pass_through=data["max_pass_through"],
+            min_wrong_drafts=data["min_wrong_drafts"],
+        )
+        result = draft_review(
+            project_id=self.project_id,
+            since=data["since"],
+            until=data["until"],
+            cohort_id=data["cohort"],
+            class_id=data["label_class"],
+            params=params,
+        )
+        return Response(DraftReviewOutput(result).data)

@@ -1,0 +1,114 @@
+"""Draft review: rows of correction effort, drafts and gold -> labelqc.quality.review_drafts.
+
+Each submission's correction-effort records link every draft the annotator was shown to their
+final shape (or none); see labelqc.quality.draft_review for what counts as a wrong draft and as
+passing one through.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from django.db.models import F, QuerySet
+
+from apps.annotations.models import Annotation, Source
+from apps.items.models import Item
+from apps.projects.models import Annotator
+from apps.projects.selectors import class_thresholds
+from apps.workflow.models import CorrectionEffort
+from labelqc.quality import to_records
+from labelqc.quality.draft_review import DraftReviewParams, review_drafts
+
+_BOX = ("x", "y", "w", "h")
+
+
+def _efforts(
+    project_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    cohort_id: int | None,
+    class_id: int | None,
+) -> QuerySet:
+    # Only the records of each assignment's latest submission (a redo replaces the first pass).
+    query = CorrectionEffort.objects.filter(
+        project_id=project_id,
+        assignment__annotator__isnull=False,
+        created_at__gte=F("assignment__submitted_at"),
+    )
+    if since:
+        query = query.filter(assignment__submitted_at__gte=since)
+    if until:
+        query = query.filter(assignment__submitted_at__lt=until)
+    if cohort_id:
+        query = query.filter(assignment__annotator__cohort_id=cohort_id)
+    if class_id:
+        query = query.filter(label_class_id=class_id)
+    return query
+
+
+def _box_frame(query: QuerySet) -> pd.DataFrame:
+    rows = list(query.values_list("id", "item_id", "label_class_id", *_BOX))
+    frame = pd.DataFrame(rows, columns=["id", "item_id", "class_id", *_BOX])
+    return frame.astype({"id": "int64", "item_id": "int64", "class_id": "int64"}).astype(
+        {c: float for c in _BOX}
+    )
+
+
+def draft_review(
+    *,
+    project_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cohort_id: int | None = None,
+    class_id: int | None = None,
+    params: DraftReviewParams,
+) -> dict[str, Any]:
+    """Per annotator: drafts kept as is, and wrong drafts on gold items passed through."""
+    efforts = _efforts(project_id, since, until, cohort_id, class_id)
+    decisions = pd.DataFrame(
+        list(
+            efforts.values_list(
+                "assignment__annotator_id", "prelabel_id", "final__label_class_id", "iou"
+            )
+        ),
+        columns=["annotator_id", "draft_id", "final_class_id", "iou"],
+    )
+    shown = Annotation.objects.filter(pk__in=efforts.values("prelabel_id"))
+    drafts = _box_frame(shown).set_index("id")
+    gold_items = list(
+        Item.objects.filter(pk__in=shown.values("item_id"), is_gold=True).values_list(
+            "pk", flat=True
+        )
+    )
+    gold = _box_frame(
+        Annotation.objects.filter(
+            item__in=Item.objects.filter(pk__in=shown.values("item_id"), is_gold=True),
+            source=Source.GOLD,
+        ).exclude(geometry_type="tag")
+    ).set_index("id")
+    result = review_drafts(
+        drafts,
+        decisions,
+        gold,
+        class_thresholds(project_id=project_id),
+        gold_items=gold_items,
+        params=params,
+    )
+    names = dict(
+        Annotator.objects.filter(project_id=project_id).values_list("pk", "user__username")
+    )
+    annotators = result.annotators.assign(
+        username=result.annotators["annotator_id"].map(names).fillna("")
+    )
+    return {
+        "params": {
+            "kept_iou": params.kept_iou,
+            "max_pass_through": params.max_pass_through,
+            "min_wrong_drafts": params.min_wrong_drafts,
+            "z": params.z,
+        },
+        "totals": result.totals,
+        "annotators": to_records(annotators),
+    }
