@@ -18,6 +18,7 @@ rate, which is why every signal names its window for review instead of acting on
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -58,8 +59,11 @@ def window_floor(created_at: pd.Series, window: str, frame_name: str = "frame") 
         row = created_at.index[int(np.flatnonzero(created_at.isna().to_numpy())[0])]
         raise SeriesInputError(f"{frame_name}.created_at: row {row!r} is missing")
     try:
-        return created_at.dt.tz_convert("UTC").dt.floor(window)
-    except ValueError as error:
+        # A deprecated alias ('1M') warns before it fails; it is rejected the same way.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", FutureWarning)
+            return created_at.dt.tz_convert("UTC").dt.floor(window)
+    except (ValueError, FutureWarning) as error:
         raise SeriesInputError(
             f"window: {window!r} is not a fixed-length frequency such as '1D' or '6h' ({error})"
         ) from error
