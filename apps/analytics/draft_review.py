@@ -7,6 +7,7 @@ passing one through.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -15,11 +16,11 @@ from django.db.models import F, QuerySet
 
 from apps.annotations.models import Annotation, Source
 from apps.items.models import Item
-from apps.projects.models import Annotator
+from apps.projects.models import Annotator, Project
 from apps.projects.selectors import class_thresholds
 from apps.workflow.models import CorrectionEffort
 from labelqc.quality import to_records
-from labelqc.quality.draft_review import DraftReviewParams, review_drafts
+from labelqc.quality.draft_review import DraftReview, DraftReviewParams, review_drafts
 
 _BOX = ("x", "y", "w", "h")
 
@@ -56,6 +57,46 @@ def _box_frame(query: QuerySet) -> pd.DataFrame:
     )
 
 
+def _review(efforts: QuerySet, project_id: int, params: DraftReviewParams) -> DraftReview:
+    decisions = pd.DataFrame(
+        list(
+            efforts.values_list(
+                "assignment__annotator_id", "prelabel_id", "final__label_class_id", "iou"
+            )
+        ),
+        columns=["annotator_id", "draft_id", "final_class_id", "iou"],
+    )
+    shown = Annotation.objects.filter(pk__in=efforts.values("prelabel_id"))
+    gold_items = Item.objects.filter(pk__in=shown.values("item_id"), is_gold=True)
+    gold = Annotation.objects.filter(item__in=gold_items, source=Source.GOLD).exclude(
+        geometry_type="tag"
+    )
+    return review_drafts(
+        _box_frame(shown).set_index("id"),
+        decisions,
+        _box_frame(gold).set_index("id"),
+        class_thresholds(project_id=project_id),
+        gold_items=list(gold_items.values_list("pk", flat=True)),
+        params=params,
+    )
+
+
+def pass_through_rates(*, project_id: int, annotator_ids: Iterable[int]) -> dict[int, float]:
+    """Each annotator's share of wrong drafts on gold items kept as is (absent: none seen yet).
+
+    Only honeypot submissions show gold items, so only their records are read.
+    """
+    project = Project.objects.only("effort_approved_iou").get(pk=project_id)
+    efforts = _efforts(project_id, None, None, None, None).filter(
+        assignment__is_gold=True, assignment__annotator_id__in=list(annotator_ids)
+    )
+    table = _review(efforts, project_id, DraftReviewParams(kept_iou=project.effort_approved_iou))
+    rows = table.annotators.dropna(subset=["pass_through_rate"])
+    return dict(
+        zip(rows["annotator_id"].tolist(), rows["pass_through_rate"].astype(float), strict=True)
+    )
+
+
 def draft_review(
     *,
     project_id: int,
@@ -66,36 +107,7 @@ def draft_review(
     params: DraftReviewParams,
 ) -> dict[str, Any]:
     """Per annotator: drafts kept as is, and wrong drafts on gold items passed through."""
-    efforts = _efforts(project_id, since, until, cohort_id, class_id)
-    decisions = pd.DataFrame(
-        list(
-            efforts.values_list(
-                "assignment__annotator_id", "prelabel_id", "final__label_class_id", "iou"
-            )
-        ),
-        columns=["annotator_id", "draft_id", "final_class_id", "iou"],
-    )
-    shown = Annotation.objects.filter(pk__in=efforts.values("prelabel_id"))
-    drafts = _box_frame(shown).set_index("id")
-    gold_items = list(
-        Item.objects.filter(pk__in=shown.values("item_id"), is_gold=True).values_list(
-            "pk", flat=True
-        )
-    )
-    gold = _box_frame(
-        Annotation.objects.filter(
-            item__in=Item.objects.filter(pk__in=shown.values("item_id"), is_gold=True),
-            source=Source.GOLD,
-        ).exclude(geometry_type="tag")
-    ).set_index("id")
-    result = review_drafts(
-        drafts,
-        decisions,
-        gold,
-        class_thresholds(project_id=project_id),
-        gold_items=gold_items,
-        params=params,
-    )
+    result = _review(_efforts(project_id, since, until, cohort_id, class_id), project_id, params)
     names = dict(
         Annotator.objects.filter(project_id=project_id).values_list("pk", "user__username")
     )

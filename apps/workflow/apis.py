@@ -290,9 +290,10 @@ class RuleDetailApi(RoleScopedApi):
 
 
 class RuleDryRunApi(RoleScopedApi):
-    """Count, changing nothing, how many of the items submitted in the last `days` days (gold
-    excluded) each rule would match and how many each queue would receive: the given `rules`, else
-    the project's enabled ones. A 400 names an invalid definition."""
+    """Count, changing nothing, how many of the submissions of the last `days` days (gold
+    excluded; and how many distinct items) each rule would match and how many reviews each queue
+    would receive: the given `rules`, else the project's enabled ones. A 400 names an invalid
+    definition."""
 
     access = {"POST": MANAGERS}
 

@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from labelqc.rules import RuleError, decide, evaluate, item_disagreement, validate_rule
+from labelqc.rules import (
+    RuleError,
+    decide,
+    evaluate,
+    facts_used,
+    item_disagreement,
+    validate_rule,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 FACTS = pd.DataFrame(
@@ -87,3 +94,31 @@ def test_the_shipped_example_rules_are_valid():
     assert len(examples["rules"]) >= 3
     for example in examples["rules"]:
         validate_rule(example["definition"])
+
+
+def test_facts_used_walks_every_group():
+    rules = [
+        {
+            "when": {
+                "all": [
+                    {"fact": "n_objects", "op": ">", "value": 3},
+                    {
+                        "any": [
+                            {
+                                "not": {
+                                    "fact": "annotator_draft_pass_through",
+                                    "op": "<",
+                                    "value": 0.3,
+                                }
+                            }
+                        ]
+                    },
+                ]
+            },
+            "then": [],
+        },
+        {"when": {"fact": "classes", "op": "contains", "value": ["car"]}, "then": []},
+    ]
+
+    assert facts_used(rules) == {"n_objects", "annotator_draft_pass_through", "classes"}
+    assert facts_used([]) == set()

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Avg
 from django.utils import timezone
 
+from apps.analytics.draft_review import pass_through_rates
 from apps.annotations.models import Annotation, Source
 from apps.audit.services import audit, audited_change, snapshot
 from apps.common.exceptions import ServiceValidationError, unique_or_400
@@ -19,7 +20,18 @@ from apps.common.rows import ModelColumns, fetch_all, quote, table
 from apps.items.models import Item
 from apps.workflow.models import Assignment, EscalationRule, Review, ReviewStatus
 from apps.workflow.services.queue import set_item_priorities
-from labelqc.rules import RuleError, decide, item_disagreement, validate_rule
+from labelqc.rules import (
+    FACTS,
+    RuleError,
+    decide,
+    evaluate,
+    facts_used,
+    item_disagreement,
+    validate_rule,
+)
+
+DRAFT_PASS_THROUGH = "annotator_draft_pass_through"
+FACT_COLUMNS = ("item_id", *FACTS)
 
 
 def _checked(definition: Any) -> dict[str, Any]:
@@ -77,8 +89,50 @@ def rule_delete(*, actor: Any, rule: EscalationRule) -> None:
     rule.delete()
 
 
-def item_facts(item_ids: list[int], authors: dict[int, int | None] | None = None) -> pd.DataFrame:
+def item_facts(
+    item_ids: list[int],
+    authors: dict[int, int | None] | None = None,
+    needed: set[str] = frozenset(),
+) -> pd.DataFrame:
     """One row of rule facts per item (authors: the submitting annotator per item, if any)."""
+    return submission_facts([(item, (authors or {}).get(item)) for item in item_ids], needed)
+
+
+def submission_facts(
+    submissions: list[tuple[int, int | None]], needed: set[str] = frozenset()
+) -> pd.DataFrame:
+    """One row of rule facts per (item, submitting annotator or None), in the given order.
+
+    The costly facts are computed only when `needed` names them (see labelqc.rules.facts_used).
+    """
+    item_ids = sorted({item for item, _ in submissions})
+    per_item = _item_rows(item_ids)
+    author_ids = {author for _, author in submissions if author is not None}
+    gold_scores = dict(
+        Assignment.objects.filter(
+            annotator_id__in=author_ids, is_gold=True, gold_accuracy__isnull=False
+        )
+        .values("annotator_id")
+        .annotate(score=Avg("gold_accuracy"))
+        .values_list("annotator_id", "score")
+    )
+    pass_through = (
+        _pass_through(item_ids, author_ids) if DRAFT_PASS_THROUGH in needed and author_ids else {}
+    )
+    return pd.DataFrame(
+        [
+            {
+                **per_item[item],
+                "annotator_gold_score": gold_scores.get(author, np.nan) if author else np.nan,
+                DRAFT_PASS_THROUGH: pass_through.get(author, np.nan) if author else np.nan,
+            }
+            for item, author in submissions
+        ],
+        columns=[*FACT_COLUMNS],
+    )
+
+
+def _item_rows(item_ids: list[int]) -> dict[int, dict[str, Any]]:
     annotations = pd.DataFrame.from_records(
         Annotation.objects.filter(item_id__in=item_ids).values(
             "item_id",
@@ -102,16 +156,7 @@ def item_facts(item_ids: list[int], authors: dict[int, int | None] | None = None
         .values_list("item_id", "rework_cycles")
         .order_by("rework_cycles")
     )
-    author_ids = {a for a in (authors or {}).values() if a is not None}
-    gold_scores = dict(
-        Assignment.objects.filter(
-            annotator_id__in=author_ids, is_gold=True, gold_accuracy__isnull=False
-        )
-        .values("annotator_id")
-        .annotate(score=Avg("gold_accuracy"))
-        .values_list("annotator_id", "score")
-    )
-    rows = []
+    rows = {}
     grouped = dict(tuple(annotations.groupby("item_id"))) if len(annotations) else {}
     for item_id in item_ids:
         frame = grouped.get(
@@ -130,21 +175,25 @@ def item_facts(item_ids: list[int], authors: dict[int, int | None] | None = None
             if len(shapes)
             else {}
         )
-        author = (authors or {}).get(item_id)
-        rows.append(
-            {
-                "item_id": item_id,
-                "prelabel_uncertainty": max(uncertainty) if uncertainty else np.nan,
-                "iaa_disagreement": item_disagreement(boxes) if len(boxes) >= 2 else np.nan,
-                "annotator_gold_score": gold_scores.get(author, np.nan) if author else np.nan,
-                "min_object_area": float(shapes["area"].min()) if len(shapes) else np.nan,
-                "n_objects": float(len(shapes)),
-                "rework_cycles": float(rework.get(item_id, 0)),
-                "classes": sorted(set(human["label_class__name"])) if len(human) else [],
-                "scene_tags": list(items.get(item_id, ([], None))[0] or []),
-            }
-        )
-    return pd.DataFrame(rows)
+        rows[item_id] = {
+            "item_id": item_id,
+            "prelabel_uncertainty": max(uncertainty) if uncertainty else np.nan,
+            "iaa_disagreement": item_disagreement(boxes) if len(boxes) >= 2 else np.nan,
+            "min_object_area": float(shapes["area"].min()) if len(shapes) else np.nan,
+            "n_objects": float(len(shapes)),
+            "rework_cycles": float(rework.get(item_id, 0)),
+            "classes": sorted(set(human["label_class__name"])) if len(human) else [],
+            "scene_tags": list(items.get(item_id, ([], None))[0] or []),
+        }
+    return rows
+
+
+def _pass_through(item_ids: list[int], author_ids: set[int]) -> dict[int, float]:
+    project_ids = set(Item.objects.filter(pk__in=item_ids).values_list("project_id", flat=True))
+    rates: dict[int, float] = {}
+    for project_id in project_ids:
+        rates |= pass_through_rates(project_id=project_id, annotator_ids=author_ids)
+    return rates
 
 
 RULE = ModelColumns(EscalationRule, "r")
@@ -164,8 +213,13 @@ def apply_rules_on_submit(review: Review) -> None:
     if not rules:
         return
     assignment = review.assignment
-    facts = item_facts([assignment.item_id], {assignment.item_id: assignment.annotator_id})
-    decision = decide([r.definition for r in rules], facts)[0]
+    definitions = [r.definition for r in rules]
+    facts = item_facts(
+        [assignment.item_id],
+        {assignment.item_id: assignment.annotator_id},
+        facts_used(definitions),
+    )
+    decision = decide(definitions, facts)[0]
     if not decision.matched:
         return
     if decision.queue:
@@ -182,33 +236,39 @@ def apply_rules_on_submit(review: Review) -> None:
 def dry_run(
     *, project_id: int, days: int, definitions: list[tuple[str, dict]] | None = None
 ) -> dict[str, Any]:
-    """How many items each rule would have routed over the last `days` days of submissions."""
+    """How many submissions (and items) each rule would have routed over the last `days` days.
+
+    Rules decide per submission, since some facts are the submitting annotator's; `routed_by_queue`
+    counts the reviews that would have gone to each queue."""
     since = timezone.now() - timedelta(days=days)
     submitted = Assignment.objects.filter(
         project_id=project_id, submitted_at__gte=since, is_gold=False
     )
-    authors = dict(submitted.values_list("item_id", "annotator_id"))
+    submissions = sorted(submitted.values_list("item_id", "annotator_id"))
     if definitions is None:
         definitions = [(r.name, r.definition) for r in _enabled_rules(project_id)]
     for _name, definition in definitions:
         _checked(definition)
-    item_ids = sorted(authors)
-    facts = item_facts(item_ids, authors)
+    rule_defs = [d for _, d in definitions]
+    facts = submission_facts(submissions, facts_used(rule_defs))
     matches = np.zeros((len(definitions), 0), dtype=bool)
     routed: dict[str, int] = defaultdict(int)
-    if item_ids and definitions:
-        from labelqc.rules import evaluate
-
-        rule_defs = [d for _, d in definitions]
+    if submissions and definitions:
         matches = evaluate(rule_defs, facts)
         for decision in decide(rule_defs, facts):
             if decision.queue:
                 routed[decision.queue] += 1
+    item_ids = facts["item_id"].to_numpy()
     return {
         "days": days,
-        "items_considered": len(item_ids),
+        "items_considered": len(set(item_ids.tolist())),
+        "submissions_considered": len(submissions),
         "rules": [
-            {"name": name, "matched_items": int(matches[i].sum()) if matches.size else 0}
+            {
+                "name": name,
+                "matched_items": len(set(item_ids[matches[i]].tolist())) if matches.size else 0,
+                "matched_submissions": int(matches[i].sum()) if matches.size else 0,
+            }
             for i, (name, _) in enumerate(definitions)
         ],
         "routed_by_queue": dict(routed),
@@ -223,4 +283,5 @@ __all__ = [
     "rule_create",
     "rule_delete",
     "rule_update",
+    "submission_facts",
 ]

@@ -8,6 +8,7 @@ from labelqc.rules.engine import (
     RuleError,
     decide,
     evaluate,
+    facts_used,
     validate_rule,
 )
 from labelqc.rules.facts import item_disagreement
@@ -20,6 +21,7 @@ __all__ = [
     "RuleError",
     "decide",
     "evaluate",
+    "facts_used",
     "item_disagreement",
     "validate_rule",
 ]

@@ -29,6 +29,8 @@ FACTS: dict[str, str] = {
     "prelabel_uncertainty": NUMBER,  # 0..1, highest pre-label uncertainty on the item
     "iaa_disagreement": NUMBER,  # 0..1, 1 - mean pairwise matched IoU between annotators
     "annotator_gold_score": NUMBER,  # 0..1, submitting annotator's mean gold accuracy
+    # 0..1, share of the wrong drafts on gold items the submitting annotator kept as they were
+    "annotator_draft_pass_through": NUMBER,
     "min_object_area": NUMBER,  # pixels, smallest shape on the item
     "n_objects": NUMBER,
     "rework_cycles": NUMBER,
@@ -169,6 +171,20 @@ def _condition_mask(node: Mapping[str, Any], facts: pd.DataFrame) -> np.ndarray:
     if op == "not_intersects":
         return np.array([not (s & wanted) for s in sets], dtype=bool)
     return np.array([wanted <= s for s in sets], dtype=bool)
+
+
+def facts_used(rules: Sequence[Mapping[str, Any]]) -> set[str]:
+    """The facts the rules' conditions read (so costly ones are computed only when needed)."""
+    used: set[str] = set()
+    pending: list[Any] = [rule["when"] for rule in rules]
+    while pending:
+        node = pending.pop()
+        if "fact" in node:
+            used.add(node["fact"])
+        pending.extend(node.get("all", []) + node.get("any", []))
+        if "not" in node:
+            pending.append(node["not"])
+    return used
 
 
 def evaluate(rules: Sequence[Mapping[str, Any]], facts: pd.DataFrame) -> np.ndarray:

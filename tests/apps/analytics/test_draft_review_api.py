@@ -4,90 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from apps.annotations.models import Annotation
 from apps.common.roles import Role
-from apps.items.models import Item
 from apps.projects.models import Project
+from tests.apps.analytics.draftwork import DraftProgram, draft_program
 
 pytestmark = pytest.mark.django_db
 
-CAR = (10, 10, 50, 40)
-PERSON = (100, 10, 40, 60)
-BACKGROUND = (150, 70, 30, 20)
-
-
-def shape(project, item, cls, source, xywh) -> Annotation:
-    x, y, w, h = xywh
-    return Annotation.objects.create(
-        project=project,
-        item=item,
-        source=source,
-        model_id="detector-v1" if source == "prelabel" else "",
-        label_class=cls,
-        geometry_type="box",
-        geometry={"x": x, "y": y, "w": w, "h": h},
-        x=x,
-        y=y,
-        w=w,
-        h=h,
-        area=w * h,
-        created_at="2026-01-01T00:00Z",
-        updated_at="2026-01-01T00:00Z",
-    )
-
-
-def box(cls, xywh) -> dict:
-    x, y, w, h = xywh
-    return {"label_class": cls.pk, "geometry_type": "box", "geometry": dict(x=x, y=y, w=w, h=h)}
-
 
 @pytest.fixture
-def program(project, make_member, client_for):
-    """One gold item whose drafts are good (the car), wrong class (the person drawn as a car) and
-    spurious (background); one regular item with one draft. The rubber stamp keeps every draft;
-    the careful annotator fixes the class and deletes the spurious box."""
-    project.overlap = 2
-    project.honeypot_initial_count = 1
-    project.honeypot_rate = 0.0
-    project.save()
-    car, person = project.classes.order_by("pk")
-    gold = Item.objects.create(
-        project=project, width=200, height=100, file_name="g.jpg", is_gold=True
-    )
-    regular = Item.objects.create(project=project, width=200, height=100, file_name="r.jpg")
-    shape(project, gold, car, "gold", CAR)
-    shape(project, gold, person, "gold", PERSON)
-    for xywh in (CAR, PERSON, BACKGROUND):
-        shape(project, gold, car, "prelabel", xywh)
-    shape(project, regular, car, "prelabel", CAR)
-    stamp = make_member(project, Role.ANNOTATOR, "stamp")
-    careful = make_member(project, Role.ANNOTATOR, "careful")
-    for member, work in (
-        (stamp, {gold.pk: [box(car, CAR), box(car, PERSON), box(car, BACKGROUND)]}),
-        (careful, {gold.pk: [box(car, CAR), box(person, PERSON)]}),
-    ):
-        client = client_for(member.user)
-        held = client.post(f"/api/projects/{project.pk}/queue/next/").json()
-        assert held["item"]["id"] == gold.pk
-        submitted = client.post(
-            f"/api/assignments/{held['id']}/submit/",
-            {"annotations": work[gold.pk]},
-            format="json",
-        )
-        assert submitted.status_code == 201, submitted.content
-    client = client_for(stamp.user)
-    held = client.post(f"/api/projects/{project.pk}/queue/next/").json()
-    assert held["item"]["id"] == regular.pk
-    response = client.post(
-        f"/api/assignments/{held['id']}/submit/", {"annotations": [box(car, CAR)]}, format="json"
-    )
-    assert response.status_code == 201, response.content
-    return {
-        "gold": gold,
-        "stamp": stamp,
-        "careful": careful,
-        "url": f"/api/projects/{project.pk}/draft-review/",
-    }
+def program(project, make_member, client_for) -> DraftProgram:
+    program = draft_program(project, make_member, client_for)
+    program.keep_the_regular_draft(program.stamp)
+    return program
 
 
 @pytest.fixture
@@ -96,7 +24,7 @@ def qa(project, make_member, client_for):
 
 
 def test_counts_per_annotator(program, qa):
-    response = qa.get(program["url"], {"min_wrong_drafts": 2, "max_pass_through": 0.1})
+    response = qa.get(program.url, {"min_wrong_drafts": 2, "max_pass_through": 0.1})
 
     assert response.status_code == 200, response.content
     body = response.json()
@@ -105,7 +33,7 @@ def test_counts_per_annotator(program, qa):
     assert (stamp["drafts_reviewed"], stamp["kept"], stamp["gold_drafts"]) == (4, 4, 3)
     assert (stamp["wrong_drafts"], stamp["passed_through"]) == (2, 2)
     assert (stamp["passed_wrong_class"], stamp["passed_spurious"]) == (1, 1)
-    assert stamp["passed_items"] == [program["gold"].pk]
+    assert stamp["passed_items"] == [program.gold.pk]
     assert stamp["over_trusts"] is True
     assert stamp["pass_through_low"] == pytest.approx(0.342, abs=1e-3)
     assert (careful["drafts_reviewed"], careful["kept"], careful["passed_through"]) == (3, 1, 0)
@@ -116,7 +44,7 @@ def test_counts_per_annotator(program, qa):
 
 
 def test_default_minimum_keeps_two_wrong_drafts_from_flagging(program, qa):
-    rows = qa.get(program["url"]).json()["annotators"]
+    rows = qa.get(program.url).json()["annotators"]
 
     assert not any(row["over_trusts"] for row in rows)
 
@@ -125,9 +53,9 @@ def test_filters(program, qa, project):
     other = project.cohorts.create(name="Vendor B", kind="managed", vendor="Beta")
     person = project.classes.get(name="person")
 
-    assert qa.get(program["url"], {"cohort": other.pk}).json()["annotators"] == []
-    assert qa.get(program["url"], {"label_class": person.pk}).json()["annotators"] == []
-    future = qa.get(program["url"], {"since": "2999-01-01T00:00Z"}).json()
+    assert qa.get(program.url, {"cohort": other.pk}).json()["annotators"] == []
+    assert qa.get(program.url, {"label_class": person.pk}).json()["annotators"] == []
+    future = qa.get(program.url, {"since": "2999-01-01T00:00Z"}).json()
     assert future["annotators"] == [] and future["totals"]["drafts_reviewed"] == 0
 
 
@@ -142,7 +70,7 @@ def test_filters(program, qa, project):
     ],
 )
 def test_bad_query_names_the_field(program, qa, query, field):
-    response = qa.get(program["url"], query)
+    response = qa.get(program.url, query)
 
     assert response.status_code == 400 and field in response.json()
 
@@ -152,12 +80,12 @@ def test_ids_of_another_project_are_refused(program, qa):
     cls = elsewhere.classes.create(name="tree")
     cohort = elsewhere.cohorts.create(name="C", kind="managed", vendor="V")
 
-    assert "label_class" in qa.get(program["url"], {"label_class": cls.pk}).json()
-    assert "cohort" in qa.get(program["url"], {"cohort": cohort.pk}).json()
+    assert "label_class" in qa.get(program.url, {"label_class": cls.pk}).json()
+    assert "cohort" in qa.get(program.url, {"cohort": cohort.pk}).json()
 
 
 @pytest.mark.parametrize("role", [Role.ANNOTATOR, Role.REVIEWER, Role.FINANCE])
 def test_only_managers_may_ask(program, project, make_member, client_for, role):
     client = client_for(make_member(project, role).user)
 
-    assert client.get(program["url"]).status_code == 403
+    assert client.get(program.url).status_code == 403

@@ -70,7 +70,7 @@ def test_a_rule_routes_matching_submissions(
     dry = qa.post(
         f"/api/projects/{queue_project.pk}/escalation-rules/dry-run/", {"days": 7}, format="json"
     ).json()
-    assert dry["rules"] == [{"name": "small objects", "matched_items": 1}]
+    assert dry["rules"] == [{"name": "small objects", "matched_items": 1, "matched_submissions": 1}]
     assert dry["routed_by_queue"] == {"senior_review": 1}
 
 

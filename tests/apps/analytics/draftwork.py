@@ -1,0 +1,110 @@
+"""A tiny program over drafts: one gold item whose drafts are good (the car), wrong class (the
+person drawn as a car) and spurious (background), one regular item with one draft, and two
+annotators: a rubber stamp who keeps every draft and a careful one who fixes the class and
+deletes the spurious box."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apps.annotations.models import Annotation
+from apps.common.roles import Role
+from apps.items.models import Item
+from apps.projects.models import Annotator, Project
+
+CAR = (10, 10, 50, 40)
+PERSON = (100, 10, 40, 60)
+BACKGROUND = (150, 70, 30, 20)
+
+
+def shape(project, item, cls, source, xywh) -> Annotation:
+    x, y, w, h = xywh
+    return Annotation.objects.create(
+        project=project,
+        item=item,
+        source=source,
+        model_id="detector-v1" if source == "prelabel" else "",
+        label_class=cls,
+        geometry_type="box",
+        geometry={"x": x, "y": y, "w": w, "h": h},
+        x=x,
+        y=y,
+        w=w,
+        h=h,
+        area=w * h,
+        created_at="2026-01-01T00:00Z",
+        updated_at="2026-01-01T00:00Z",
+    )
+
+
+def box(cls, xywh) -> dict:
+    x, y, w, h = xywh
+    return {"label_class": cls.pk, "geometry_type": "box", "geometry": dict(x=x, y=y, w=w, h=h)}
+
+
+@dataclass
+class DraftProgram:
+    project: Project
+    gold: Item
+    regular: Item
+    stamp: Annotator
+    careful: Annotator
+    clients: dict
+
+    @property
+    def url(self) -> str:
+        return f"/api/projects/{self.project.pk}/draft-review/"
+
+    def pull(self, member: Annotator) -> dict:
+        response = self.clients[member.pk].post(f"/api/projects/{self.project.pk}/queue/next/")
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    def submit(self, member: Annotator, held: dict, shapes: list[dict]) -> None:
+        response = self.clients[member.pk].post(
+            f"/api/assignments/{held['id']}/submit/", {"annotations": shapes}, format="json"
+        )
+        assert response.status_code == 201, response.content
+
+    def keep_the_regular_draft(self, member: Annotator) -> dict:
+        held = self.pull(member)
+        assert held["item"]["id"] == self.regular.pk
+        car = self.project.classes.order_by("pk").first()
+        self.submit(member, held, [box(car, CAR)])
+        return held
+
+
+def draft_program(project, make_member, client_for) -> DraftProgram:
+    """Both annotators have done the gold item (their first pull is the honeypot)."""
+    project.overlap = 2
+    project.honeypot_initial_count = 1
+    project.honeypot_rate = 0.0
+    project.save()
+    car, person = project.classes.order_by("pk")
+    gold = Item.objects.create(
+        project=project, width=200, height=100, file_name="g.jpg", is_gold=True
+    )
+    regular = Item.objects.create(project=project, width=200, height=100, file_name="r.jpg")
+    shape(project, gold, car, "gold", CAR)
+    shape(project, gold, person, "gold", PERSON)
+    for xywh in (CAR, PERSON, BACKGROUND):
+        shape(project, gold, car, "prelabel", xywh)
+    shape(project, regular, car, "prelabel", CAR)
+    stamp = make_member(project, Role.ANNOTATOR, "stamp")
+    careful = make_member(project, Role.ANNOTATOR, "careful")
+    program = DraftProgram(
+        project,
+        gold,
+        regular,
+        stamp,
+        careful,
+        {m.pk: client_for(m.user) for m in (stamp, careful)},
+    )
+    for member, shapes in (
+        (stamp, [box(car, CAR), box(car, PERSON), box(car, BACKGROUND)]),
+        (careful, [box(car, CAR), box(person, PERSON)]),
+    ):
+        held = program.pull(member)
+        assert held["item"]["id"] == gold.pk
+        program.submit(member, held, shapes)
+    return program

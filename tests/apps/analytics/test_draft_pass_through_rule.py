@@ -1,0 +1,43 @@
+"""The escalation fact annotator_draft_pass_through: work of annotators who keep wrong drafts
+goes to a senior reviewer; the dry run counts it the same way."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.common.roles import Role
+from apps.workflow.models import Review
+from tests.apps.analytics.draftwork import draft_program
+
+pytestmark = pytest.mark.django_db
+
+KEEPS_WRONG_DRAFTS = {
+    "when": {"all": [{"fact": "annotator_draft_pass_through", "op": ">", "value": 0.5}]},
+    "then": [{"action": "route", "queue": "senior_review"}],
+}
+
+
+def test_submissions_of_an_annotator_who_keeps_wrong_drafts_go_to_senior_review(
+    project, make_member, client_for
+):
+    program = draft_program(project, make_member, client_for)
+    lead = client_for(make_member(project, Role.PROJECT_LEAD).user)
+    rules = f"/api/projects/{project.pk}/escalation-rules/"
+    created = lead.post(
+        rules, {"name": "keeps wrong drafts", "definition": KEEPS_WRONG_DRAFTS}, format="json"
+    )
+    assert created.status_code == 201, created.content
+
+    stamped = program.keep_the_regular_draft(program.stamp)
+    checked = program.keep_the_regular_draft(program.careful)
+
+    routed = Review.objects.get(assignment_id=stamped["id"])
+    assert routed.queue == "senior_review" and "keeps wrong drafts" in routed.reason
+    assert Review.objects.get(assignment_id=checked["id"]).queue == "review"
+    dry = lead.post(f"{rules}dry-run/", {"days": 7}, format="json").json()
+    # Both worked the same item; the dry run decides per submission, as the routing does.
+    assert dry["rules"] == [
+        {"name": "keeps wrong drafts", "matched_items": 1, "matched_submissions": 1}
+    ]
+    assert dry["items_considered"] == 1 and dry["submissions_considered"] == 2
+    assert dry["routed_by_queue"] == {"senior_review": 1}
