@@ -136,7 +136,8 @@ def seed_demo(*, reset: bool = False, n_items: int | None = None) -> Project:
     project = Project.objects.create(
         name=DEMO_PROJECT,
         description="Simulated program over scikit-image's sample photographs, with planted "
-        "annotator faults (loose boxes, missed small objects, class confusion, drift).",
+        "annotator faults (loose boxes, missed small objects, class confusion, drift, "
+        "rubber-stamped drafts).",
         overlap=3,
     )
     classes = {

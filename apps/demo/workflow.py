@@ -1,5 +1,6 @@
-"""The demo as a program in flight: a detector's drafts under the human work (with the correction
-effort each submission made), the newest submissions still waiting for review, class and queue
+"""The demo as a program in flight: a detector's drafts under the human work (the simulated
+annotators saw them and kept some, one of them nearly all, so the correction effort each
+submission made is what it did), the newest submissions still waiting for review, class and queue
 SLAs, escalation rules that have already routed some of the open reviews, and a first
 active-learning round whose picks lead the annotators' queue.
 
@@ -21,9 +22,8 @@ from apps.workflow.services.escalation import apply_rules_on_submit, rule_create
 from apps.workflow.services.sla import class_sla_set, queue_sla_set
 from apps.workflow.services.submit import record_correction_effort
 from labelqc.active.features import IMAGE_STATS
-from labelqc.simulate import DetectorSpec, SimulatedProgram, simulate_detector
+from labelqc.simulate import SimulatedProgram
 
-DETECTOR = DetectorSpec()
 # The hybrid (margin among the most uncertain, spread by k-center) over image statistics, with
 # the labels of annotators weak on the honeypots down-weighted.
 FIRST_ROUND: dict[str, Any] = {
@@ -33,7 +33,6 @@ FIRST_ROUND: dict[str, Any] = {
 }
 # The newest third of the reviewed submissions (at least five) still wait for a reviewer.
 OPEN_SHARE, OPEN_MIN = 3, 5
-DRAFT_LEAD = pd.Timedelta(hours=1)  # drafts are imported an hour before the first human look
 CLASS_SLAS = (0.8, 0.9)  # agreement floors of the first two classes
 # The detector was unsure somewhere on the item and the annotators disagree: a senior looks.
 UNSURE_AND_DISPUTED = {
@@ -62,11 +61,13 @@ def detector_records(
     classes: dict[int, int],
     offset: pd.Timedelta,
 ) -> list[dict[str, Any]]:
-    """The simulated detector's boxes as pre-label records, dated before the human work."""
-    drafts = simulate_detector(program.truth, program.items, sorted(program.class_names), DETECTOR)
-    first_look = program.tasks.groupby("item_id")["started_at"].min()
-    dated = first_look.reindex(drafts["item_id"]).fillna(program.tasks["started_at"].min())
-    created = (dated + offset - DRAFT_LEAD).to_numpy()
+    """The drafts the simulated annotators saw, as pre-label records dated before their work
+    (the simulator stamps each an hour before the item's first task)."""
+    detector = program.spec.detector
+    if detector is None:
+        return []
+    drafts = program.drafts
+    created = (drafts["created_at"] + offset).to_numpy()
     return [
         {
             "item": items[int(row.item_id)],
@@ -79,7 +80,7 @@ def detector_records(
                 "h": float(row.h),
             },
             "source": Source.PRELABEL,
-            "model_id": DETECTOR.model_id,
+            "model_id": detector.model_id,
             "score": round(float(row.score), 3),
             "attributes": {"uncertainty": round(1.0 - float(row.score), 3), "backend": "detector"},
             "created_at": pd.Timestamp(when).to_pydatetime(),

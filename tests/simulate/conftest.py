@@ -7,7 +7,17 @@ import pandas as pd
 import pytest
 import skimage.data
 
-from labelqc.simulate import DEMO_IMAGE_NAMES, SimulatedProgram, demo_spec, simulate_program
+from labelqc.simulate import (
+    DEMO_IMAGE_NAMES,
+    AnnotatorProfile,
+    AnnotatorSpec,
+    CohortSpec,
+    DetectorSpec,
+    ProgramSpec,
+    SimulatedProgram,
+    demo_spec,
+    simulate_program,
+)
 from labelqc.simulate.review import box_iou_pairs
 
 
@@ -55,3 +65,38 @@ def large_demo_recall(large_demo_program: SimulatedProgram) -> pd.DataFrame:
     labelled = labelled.rename(columns={"source_ann_id": "ann_id"})
     found = pairs.merge(labelled, on=["task_id", "ann_id"], how="left", indicator=True)
     return pairs.assign(found=(found["_merge"] == "both").to_numpy())
+
+
+@pytest.fixture(scope="session")
+def solo_with_drafts():
+    """A one-annotator synthetic program whose items carry `detector`'s drafts, and its drafts
+    as seen per task: one row per (task, draft) with the draft's kind and whether it was kept."""
+
+    def build(
+        profile: AnnotatorProfile, detector: DetectorSpec, n_items: int = 800
+    ) -> tuple[SimulatedProgram, pd.DataFrame]:
+        spec = ProgramSpec(
+            seed=5,
+            n_items=n_items,
+            cohorts=(CohortSpec(1, "Crowd pool", "crowd"),),
+            annotators=(AnnotatorSpec(1, "Solo", 1, profile),),
+            ambiguous_class_id=None,
+            detector=detector,
+        )
+        program = simulate_program(spec)
+        drafts = program.drafts
+        truth_class = program.truth.set_index("ann_id")["class_id"]
+        on_object = drafts["source_ann_id"] >= 0
+        true_class = truth_class.reindex(drafts["source_ann_id"]).to_numpy()
+        kind = np.select(
+            [~on_object, drafts["class_id"].to_numpy() != true_class],
+            ["background", "wrong_class"],
+            "object",
+        )
+        seen = program.tasks[["task_id", "item_id"]].merge(drafts.assign(kind=kind), on="item_id")
+        kept = program.annotations.loc[program.annotations["draft_id"] >= 0]
+        kept_pairs = pd.MultiIndex.from_frame(kept[["task_id", "draft_id"]])
+        seen["kept"] = pd.MultiIndex.from_frame(seen[["task_id", "draft_id"]]).isin(kept_pairs)
+        return program, seen
+
+    return build

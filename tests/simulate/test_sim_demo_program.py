@@ -13,7 +13,15 @@ def test_demo_spec_shape() -> None:
     assert [c.name for c in spec.cohorts] == ["Northwind managed", "Crowd pool", "In-house"]
     assert len(spec.annotators) == 8
     profiles = [a.profile.name for a in spec.annotators]
-    for name in ("careful", "loose_box", "misses_small", "class_confuser", "drifter", "clean"):
+    for name in (
+        "careful",
+        "loose_box",
+        "misses_small",
+        "class_confuser",
+        "drifter",
+        "rubber_stamp",
+        "clean",
+    ):
         assert name in profiles
     assert spec.n_days == 10 and spec.overlap == (2, 3) and spec.n_items == 40
 
@@ -60,6 +68,7 @@ def test_demo_runs_over_ten_days_with_every_annotator_busy(demo_program) -> None
         "misses_small",
         "class_confusion",
         "drift",
+        "automation_bias",
     }
     assert demo_program.faults["manifested"].all()
 
@@ -77,3 +86,20 @@ def test_demo_truth_comes_from_the_photos(demo_program) -> None:
     labels = demo_program.annotations.merge(items[["item_id", "width", "height"]], on="item_id")
     assert (labels["x"] + labels["w"] <= labels["width"] + 1e-9).all()
     assert pd.api.types.is_integer_dtype(labels["class_id"])
+
+
+def test_demo_annotators_see_the_detectors_drafts(demo_program) -> None:
+    """Every item has drafts; Gus keeps nearly all he sees, the others fewer than two in three."""
+    program = demo_program
+    assert program.spec.detector is not None
+    assert set(program.drafts["item_id"]) <= set(program.items["item_id"])
+    assert program.drafts["item_id"].nunique() == len(program.items)
+    seen = program.tasks[["task_id", "annotator_id", "item_id"]].merge(
+        program.drafts[["item_id", "draft_id"]], on="item_id"
+    )
+    kept = program.annotations[program.annotations["draft_id"] >= 0]
+    share = (kept.groupby("annotator_id").size() / seen.groupby("annotator_id").size()).reindex(
+        program.annotators["annotator_id"], fill_value=0.0
+    )
+    assert share[7] > 0.85
+    assert share.drop(7).between(0.15, 0.65).all()

@@ -37,6 +37,7 @@ def test_presets_carry_exactly_their_fault() -> None:
         "misses_small": ("misses_small",),
         "drifter": ("drift",),
         "spammer": ("spam",),
+        "rubber_stamp": ("automation_bias",),
     }
     assert {name: make().fault_kinds() for name, make in PRESETS.items()} == expected
     assert set().union(*expected.values()) == set(FAULT_KINDS)
@@ -123,6 +124,9 @@ def test_careful_boxes_overlap_gold_closely() -> None:
         ("swap_pair", (1, 1)),
         ("drift_ramp_days", 0.0),
         ("seconds_per_object", 0.0),
+        ("draft_trust", 1.5),
+        ("draft_agree_iou", -0.1),
+        ("seconds_per_kept_draft", -1.0),
     ],
 )
 def test_bad_profile_parameters_raise(field: str, value: object) -> None:

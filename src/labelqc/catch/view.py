@@ -18,7 +18,7 @@ from labelqc.simulate import SimulatedProgram
 TASK_COLUMNS = ("task_id", "item_id", "annotator_id", "seq_index", "is_gold", "started_at")
 ANNOTATION_COLUMNS = ("item_id", "annotator_id", "class_id", "x", "y", "w", "h")
 GOLD_COLUMNS = ("item_id", "class_id", "x", "y", "w", "h")
-SIMULATION_ONLY = frozenset({"source_ann_id", "task_quality", "source_image"})
+SIMULATION_ONLY = frozenset({"source_ann_id", "draft_id", "task_quality", "source_image"})
 
 
 class ViewInputError(ValueError):

@@ -28,11 +28,13 @@ from labelqc.simulate.profiles import (
     drifter,
     loose_box,
     misses_small,
+    rubber_stamp,
     spammer,
     tight_box,
 )
 from labelqc.simulate.program import SimulatedProgram, simulate_program
 from labelqc.simulate.spec import (
+    DEMO_DETECTOR,
     DEMO_IMAGE_NAMES,
     AnnotatorSpec,
     CohortSpec,
@@ -46,6 +48,7 @@ __all__ = [
     "AMBIGUOUS_CLASS",
     "CLASS_NAMES",
     "CONFUSABLE_PAIR",
+    "DEMO_DETECTOR",
     "DEMO_IMAGE_NAMES",
     "FAULT_KINDS",
     "PRESETS",
@@ -69,6 +72,7 @@ __all__ = [
     "loose_box",
     "misses_small",
     "objects_from_image",
+    "rubber_stamp",
     "scaled_spec",
     "segment_objects",
     "simulate_detector",

@@ -5,7 +5,9 @@ miss), class (pair swap, then random class noise, then the ambiguous-class noise
 independently, a later one overriding), box (scale about the centre, then Gaussian edge jitter,
 clipped to the image; a box under 1 px is dropped) and the occluded/truncated flags (each
 flipped with flag_error). Spurious boxes are added per task (Poisson false positives), and a
-spam task replaces all of its labels with random boxes of random classes.
+spam task replaces all of its labels with random boxes of random classes. With the detector's
+drafts (drafts.py) the annotator then keeps some drafts instead of their own labels; those
+decisions come from a stream of their own, so the labels drawn above are the same either way.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from labelqc.simulate.drafts import DraftBoard, background_drafts_kept, object_drafts_kept
 from labelqc.simulate.profiles import AnnotatorProfile
 
 NO_SOURCE = -1
@@ -60,6 +63,12 @@ def profile_arrays(profiles: Sequence[AnnotatorProfile]) -> dict[str, np.ndarray
         "flag_error": column(lambda p: p.flag_error),
         "seconds_per_object": column(lambda p: p.seconds_per_object),
         "seconds_per_task": column(lambda p: p.seconds_per_task),
+        "draft_trust": column(lambda p: p.draft_trust),
+        "wrong_draft_trust": column(lambda p: p.wrong_draft_trust),
+        "spurious_draft_trust": column(lambda p: p.spurious_draft_trust),
+        "draft_agree_iou": column(lambda p: p.draft_agree_iou),
+        "undrafted_miss": column(lambda p: p.undrafted_miss_rate),
+        "seconds_per_kept_draft": column(lambda p: p.seconds_per_kept_draft),
     }
 
 
@@ -96,15 +105,20 @@ def simulate_labels(
     params: dict[str, np.ndarray],
     noise: ProgramNoise,
     rng: np.random.Generator,
+    drafts: DraftBoard | None = None,
+    draft_rng: np.random.Generator | None = None,
 ) -> dict[str, np.ndarray]:
     """Labels submitted for `tasks` (see the module doc for the behaviour model).
 
     tasks: task rows with annotator_index, item_id, day (the task order is kept).
     truth: true objects sorted by item_id with ann_id, class_id, x, y, w, h, area, occluded,
         truncated. task_width / task_height: the item size of each task.
+    drafts / draft_rng: the detector's drafts the annotators see and the stream of their
+        keep-or-redraw decisions (both or neither).
     Returns a dict of equal-length arrays, one entry per label, sorted by task_row: task_row
     (0-based row in tasks), source_row (row in truth of the object labelled, -1 for a spurious
-    box), class_id, x, y, w, h, occluded, truncated.
+    box), class_id, x, y, w, h, occluded, truncated; with drafts also draft_row (the draft kept
+    as this label, -1 = drawn by the annotator).
     """
     n_tasks = len(tasks)
     annotator = tasks["annotator_index"].to_numpy()
@@ -176,19 +190,45 @@ def simulate_labels(
         n_truth, spam_task, degradation, annotator, task_width, task_height, params, noise, rng
     )
     labelled = {
-        "task_row": row_task[kept],
-        "source_row": obj[kept],
-        "class_id": label[kept].astype(np.int64),
-        "x": left[kept],
-        "y": top[kept],
-        "w": (right - left)[kept],
-        "h": (bottom - top)[kept],
-        "occluded": occluded[kept],
-        "truncated": truncated[kept],
+        "task_row": row_task,
+        "source_row": obj,
+        "class_id": label.astype(np.int64),
+        "x": left,
+        "y": top,
+        "w": right - left,
+        "h": bottom - top,
+        "occluded": occluded,
+        "truncated": truncated,
     }
-    # Both parts are sorted by task_row already; a stable sort just interleaves the two runs.
-    order = np.argsort(np.concatenate([labelled["task_row"], spurious["task_row"]]), kind="stable")
-    return {key: np.concatenate([labelled[key], spurious[key]])[order] for key in labelled}
+    parts = [labelled, spurious]
+    if drafts is not None and draft_rng is not None:
+        own = {**labelled, "kept": kept}
+        taken, omitted = object_drafts_kept(drafts, obj, a, own, params, draft_rng)
+        kept = (kept & ~omitted) | (taken >= 0)
+        _take_drafts(labelled, taken, drafts)
+        spurious["draft_row"] = np.full(spurious["task_row"].size, -1, dtype=np.int64)
+        parts.append(
+            background_drafts_kept(drafts, task_item, spam_task, annotator, params, draft_rng)
+        )
+    parts[0] = {key: values[kept] for key, values in labelled.items()}
+    # Every part is sorted by task_row already; a stable sort just interleaves the runs.
+    order = np.argsort(np.concatenate([p["task_row"] for p in parts]), kind="stable")
+    return {key: np.concatenate([p[key] for p in parts])[order] for key in parts[0]}
+
+
+def _take_drafts(labelled: dict[str, np.ndarray], taken: np.ndarray, drafts: DraftBoard) -> None:
+    """Replace the box and class of rows whose draft was kept by the draft's (in place)."""
+    labelled["draft_row"] = taken
+    rows = np.flatnonzero(taken >= 0)
+    draft = taken[rows]
+    for key, source in (
+        ("class_id", drafts.class_id),
+        ("x", drafts.x),
+        ("y", drafts.y),
+        ("w", drafts.w),
+        ("h", drafts.h),
+    ):
+        labelled[key][rows] = source[draft]
 
 
 def _spurious_labels(
@@ -235,6 +275,8 @@ def simulate_labels_in_chunks(
     noise: ProgramNoise,
     rng: np.random.Generator,
     max_rows: int = 1_000_000,
+    drafts: DraftBoard | None = None,
+    draft_rng: np.random.Generator | None = None,
 ) -> dict[str, np.ndarray]:
     """`simulate_labels` over consecutive task ranges of about max_rows (task, object) rows.
 
@@ -261,9 +303,13 @@ def simulate_labels_in_chunks(
             params,
             noise,
             rng,
+            drafts,
+            draft_rng,
         )
         part["task_row"] = part["task_row"] + start
         parts.append(part)
     if not parts:
-        return simulate_labels(tasks, truth, task_width, task_height, params, noise, rng)
+        return simulate_labels(
+            tasks, truth, task_width, task_height, params, noise, rng, drafts, draft_rng
+        )
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}

@@ -31,6 +31,8 @@ class DetectorSpec:
     confusion: float = 0.06  # chance that a box carries another class
     false_positives_per_item: float = 0.4  # mean number of boxes on background per item
     score_noise: float = 0.05
+    # A standalone call's seed; in a program the drafts' stream is spawned from the program's
+    # seed and this one together (see simulate_program).
     seed: int = 11
 
     def __post_init__(self) -> None:
@@ -41,6 +43,8 @@ class DetectorSpec:
         for name in ("edge_jitter", "false_positives_per_item", "score_noise"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}: expected >= 0, got {getattr(self, name)!r}")
+        if self.seed < 0:
+            raise ValueError(f"seed: expected >= 0, got {self.seed!r}")
 
 
 def simulate_detector(
@@ -48,11 +52,17 @@ def simulate_detector(
     items: pd.DataFrame,
     class_ids: Sequence[int],
     spec: DetectorSpec | None = None,
+    *,
+    rng: np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Draft boxes for ``items`` (item_id, width, height) from ``truth`` (item_id, class_id, x, y,
     w, h, ann_id), with classes from ``class_ids``. Columns: item_id, class_id, x, y, w, h,
     score and ann_id (the true object a draft comes from, -1 for a box on background), sorted
-    by item."""
+    by item.
+
+    rng: the stream to draw from; None = a fresh one from ``spec.seed``. A program passes its
+    own spawned stream so that its drafts follow the program's seed.
+    """
     spec = spec or DetectorSpec()
     known = np.unique(np.asarray(class_ids, dtype=np.int64))
     if len(known) == 0:
@@ -60,7 +70,7 @@ def simulate_detector(
     unknown = {int(c) for c in truth["class_id"].unique()} - set(known.tolist())
     if unknown:
         raise ValueError(f"truth.class_id: {sorted(unknown)} are not in class_ids")
-    rng = np.random.default_rng(spec.seed)
+    rng = np.random.default_rng(spec.seed) if rng is None else rng
     size = items.set_index("item_id")[["width", "height"]].astype(np.float64)
     found = _found(truth, spec, rng)
     boxes = _jittered(found, size, spec, rng)

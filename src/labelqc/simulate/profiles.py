@@ -5,6 +5,11 @@ spurious boxes they add and how fast they work. "Static" faults (box scale, smal
 class swaps, spam) start at `fault_onset_day` (0 = from the first task); drift ramps in from
 `drift_onset_day` over `drift_ramp_days`. Presets return profiles; `compose` merges them so an
 annotator can be, say, loose-box and a class confuser at once.
+
+The draft parameters (`draft_trust` and the five after it) matter only in a program with a
+detector (`ProgramSpec.detector`): there the annotator sees the detector's drafts and keeps some
+of them instead of drawing their own label. Without a detector they are ignored, so existing
+programs are unchanged.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ FAULT_KINDS: tuple[str, ...] = (
     "misses_small",
     "drift",
     "spam",
+    "automation_bias",
 )
 
 
@@ -45,6 +51,21 @@ class AnnotatorProfile:
         times the degradation to the jitter, miss rate and class noise.
     seconds_per_object / seconds_per_task: mean working time (lognormal, sigma 0.3).
     flag_error: probability of flipping an object's occluded or truncated flag.
+
+    Drafts (only in a program with a detector; per draft the annotator sees). The annotator
+    compares each draft of a true object with the label they would draw themselves: it *agrees*
+    when they would label the object, with the draft's class, and their box has IoU >=
+    draft_agree_iou with the draft's; otherwise it is visibly wrong to them (off box, other
+    class, or an object they would not label).
+    draft_trust: probability of keeping an agreeing draft as is (box and class) instead of
+        drawing their own label.
+    wrong_draft_trust: probability of keeping a draft that does not agree (careful annotators
+        fix those; a rubber-stamper keeps them: automation bias).
+    spurious_draft_trust: probability of keeping a draft on background (no object under it).
+    draft_agree_iou: IoU between the draft and their own box from which the draft agrees.
+    undrafted_miss_rate: extra miss probability for an object the detector left without a draft
+        (an over-truster trusts the detector's silence too).
+    seconds_per_kept_draft: mean time to check and keep a draft (instead of seconds_per_object).
     """
 
     name: str = "clean"
@@ -66,6 +87,12 @@ class AnnotatorProfile:
     seconds_per_object: float = 6.0
     seconds_per_task: float = 10.0
     flag_error: float = 0.05
+    draft_trust: float = 0.9
+    wrong_draft_trust: float = 0.1
+    spurious_draft_trust: float = 0.05
+    draft_agree_iou: float = 0.8
+    undrafted_miss_rate: float = 0.0
+    seconds_per_kept_draft: float = 2.0
 
     def __post_init__(self) -> None:
         unit = (
@@ -77,12 +104,22 @@ class AnnotatorProfile:
             "drift_miss_rate",
             "drift_class_noise",
             "flag_error",
+            "draft_trust",
+            "wrong_draft_trust",
+            "spurious_draft_trust",
+            "draft_agree_iou",
+            "undrafted_miss_rate",
         )
         for name in unit:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{self.name}.{name}: must be in [0, 1], got {value}")
-        for name in ("box_jitter", "drift_box_jitter", "false_positive_rate"):
+        for name in (
+            "box_jitter",
+            "drift_box_jitter",
+            "false_positive_rate",
+            "seconds_per_kept_draft",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{self.name}.{name}: must be >= 0")
         low, high = self.box_scale_range
@@ -112,15 +149,19 @@ class AnnotatorProfile:
             "misses_small": self.small_miss_rate >= 0.2,
             "drift": self.drift_onset_day is not None,
             "spam": self.spam_rate > 0,
+            "automation_bias": max(self.wrong_draft_trust, self.spurious_draft_trust) >= 0.5
+            or self.undrafted_miss_rate >= 0.2,
         }
         return tuple(kind for kind in FAULT_KINDS if present[kind])
 
     def onset_day(self, fault: str) -> int:
-        """Program day from which `fault` is active."""
+        """Program day from which `fault` is active (draft trust applies from the first task)."""
         if fault not in FAULT_KINDS:
             raise ValueError(f"fault: unknown kind {fault!r}")
         if fault == "drift":
             return int(self.drift_onset_day or 0)
+        if fault == "automation_bias":
+            return 0
         return self.fault_onset_day
 
 
@@ -133,7 +174,7 @@ def clean() -> AnnotatorProfile:
 
 
 def careful() -> AnnotatorProfile:
-    """Small jitter, rare misses and class slips, slower."""
+    """Small jitter, rare misses and class slips, slower; a higher bar for keeping drafts."""
     return replace(
         _DEFAULT,
         name="careful",
@@ -142,6 +183,9 @@ def careful() -> AnnotatorProfile:
         class_noise=0.003,
         false_positive_rate=0.01,
         seconds_per_object=9.0,
+        draft_agree_iou=0.85,
+        wrong_draft_trust=0.03,
+        spurious_draft_trust=0.01,
     )
 
 
@@ -190,6 +234,25 @@ def spammer(rate: float = 0.8, *, onset_day: int = 0) -> AnnotatorProfile:
     )
 
 
+def rubber_stamp(rate: float = 0.9, *, undrafted_miss_rate: float = 0.4) -> AnnotatorProfile:
+    """Keeps the detector's drafts whatever they look like (automation bias).
+
+    Visibly wrong drafts (off box, wrong class) and drafts on background are kept with `rate`,
+    agreeing ones almost always; objects the detector did not draft are missed with extra
+    probability `undrafted_miss_rate`; keeping a draft takes about a second. Has an effect only
+    in a program with a detector.
+    """
+    return replace(
+        _DEFAULT,
+        name="rubber_stamp",
+        draft_trust=max(rate, 0.98),
+        wrong_draft_trust=rate,
+        spurious_draft_trust=rate,
+        undrafted_miss_rate=undrafted_miss_rate,
+        seconds_per_kept_draft=1.0,
+    )
+
+
 PRESETS = {
     "clean": clean,
     "careful": careful,
@@ -199,6 +262,7 @@ PRESETS = {
     "misses_small": misses_small,
     "drifter": drifter,
     "spammer": spammer,
+    "rubber_stamp": rubber_stamp,
 }
 
 

@@ -14,6 +14,7 @@ from labelqc.simulate.behaviour import (
     profile_arrays,
     simulate_labels_in_chunks,
 )
+from labelqc.simulate.drafts import date_drafts, draft_board, empty_drafts, simulate_drafts
 from labelqc.simulate.image_objects import GOLD_ANNOTATOR_ID, crop_items_from_images
 from labelqc.simulate.review import simulate_reviews, task_quality
 from labelqc.simulate.schedule import build_tasks, release_days, task_clock
@@ -58,9 +59,11 @@ class SimulatedProgram:
     truth: every item's true objects (annotator_id -1); gold: truth of the gold items only.
     tasks: one row per (annotator, item) assignment in queue order, with started_at,
         time_spent_s, n_labels, task_quality.
-    annotations: submitted labels (source_ann_id = true object labelled, -1 = spurious).
+    annotations: submitted labels (source_ann_id = true object labelled, -1 = spurious; with a
+        detector also draft_id = the draft kept as this label, -1 = drawn by the annotator).
     annotators / cohorts: who labelled, in which contract. reviews: decisions per cycle.
     faults: the planted faults with their onset.
+    drafts: the detector's drafts the annotators saw (no rows without spec.detector).
     """
 
     spec: ProgramSpec
@@ -74,6 +77,7 @@ class SimulatedProgram:
     cohorts: pd.DataFrame
     reviews: pd.DataFrame
     faults: pd.DataFrame
+    drafts: pd.DataFrame
 
 
 def _ground_truth(
@@ -117,6 +121,8 @@ def _faults_frame(spec: ProgramSpec, tasks: pd.DataFrame) -> pd.DataFrame:
     owner = tasks["annotator_id"].to_numpy()
     for annotator in spec.annotators:
         kinds = annotator.profile.fault_kinds()
+        if spec.detector is None:  # nothing to over-trust without drafts
+            kinds = tuple(kind for kind in kinds if kind != "automation_bias")
         if not kinds:
             continue
         mine = owner == annotator.annotator_id
@@ -161,6 +167,16 @@ def simulate_program(
     items, truth = _ground_truth(spec, images, image_names, gt_rng)
     items = _schedule_items(spec, items)
     tasks = build_tasks(spec, items, schedule_rng)
+    drafts, board, decision_rng = empty_drafts(), None, None
+    if spec.detector is not None:
+        # A sixth child of the program's seed (the five above stay as they were), one level
+        # down by the detector's seed so that both seeds matter.
+        draft_seq = np.random.SeedSequence(spec.seed, spawn_key=(5, spec.detector.seed))
+        detector_rng, decision_rng = (np.random.default_rng(s) for s in draft_seq.spawn(2))
+        drafts = simulate_drafts(
+            truth, items, range(len(spec.class_names)), spec.detector, detector_rng
+        )
+        board = draft_board(drafts, truth)
 
     item_pos = np.searchsorted(items["item_id"].to_numpy(), tasks["item_id"].to_numpy())
     task_w = items["width"].to_numpy(dtype=float)[item_pos]
@@ -173,7 +189,17 @@ def simulate_program(
         ambiguous_box_jitter=spec.ambiguous_box_jitter,
         small_area=spec.small_area,
     )
-    labels = simulate_labels_in_chunks(tasks, truth, task_w, task_h, params, noise, label_rng)
+    labels = simulate_labels_in_chunks(
+        tasks,
+        truth,
+        task_w,
+        task_h,
+        params,
+        noise,
+        label_rng,
+        drafts=board,
+        draft_rng=decision_rng,
+    )
 
     n_tasks = len(tasks)
     task_row = labels["task_row"]
@@ -182,6 +208,11 @@ def simulate_program(
     expected_s = (
         params["seconds_per_task"][a_index] + params["seconds_per_object"][a_index] * n_labels
     )
+    if board is not None:  # a kept draft is checked, not drawn
+        n_kept = np.bincount(task_row[labels["draft_row"] >= 0], minlength=n_tasks)
+        expected_s = expected_s + n_kept * (
+            params["seconds_per_kept_draft"][a_index] - params["seconds_per_object"][a_index]
+        )
     time_spent = np.round(expected_s * np.exp(0.3 * clock_rng.standard_normal(n_tasks)), 1)
     started, on_clock = task_clock(tasks, time_spent, spec, clock_rng)
     truth_item = truth["item_id"].to_numpy()
@@ -234,6 +265,10 @@ def simulate_program(
         columns=list(ANNOTATION_COLUMNS),
         copy=False,
     )
+    if board is not None:
+        # draft_id is the draft's row + 1 (simulate_drafts numbers them in row order).
+        annotations["draft_id"] = np.where(labels["draft_row"] >= 0, labels["draft_row"] + 1, -1)
+        drafts = date_drafts(drafts, tasks["item_id"].to_numpy(), started)
     annotators = pd.DataFrame(
         {
             "annotator_id": [a.annotator_id for a in spec.annotators],
@@ -265,4 +300,5 @@ def simulate_program(
         cohorts=cohorts,
         reviews=reviews,
         faults=_faults_frame(spec, tasks),
+        drafts=drafts,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from labelqc.simulate.classes import AMBIGUOUS_CLASS, CLASS_NAMES, SMALL_AREA
+from labelqc.simulate.detector import DetectorSpec
 from labelqc.simulate.profiles import (
     AnnotatorProfile,
     careful,
@@ -15,12 +16,15 @@ from labelqc.simulate.profiles import (
     drifter,
     loose_box,
     misses_small,
+    rubber_stamp,
     spammer,
     tight_box,
 )
 from labelqc.simulate.synthetic import SceneSpec
 
 COHORT_KINDS: tuple[str, ...] = ("managed", "crowd", "internal")
+# The detector whose drafts the demo's annotators see (the demo imports them as pre-labels).
+DEMO_DETECTOR = DetectorSpec(confusion=0.10, false_positives_per_item=0.6)
 
 # scikit-image sample photos that segment into several objects each; the caller loads them
 # (e.g. [getattr(skimage.data, n)() for n in DEMO_IMAGE_NAMES]) and passes the arrays.
@@ -91,6 +95,9 @@ class ProgramSpec:
         reviewer_miss_rate / reviewer_false_reject_rate: reviewer errors;
         rework_success_rate / max_rework_cycles: chance a rework is approved, and the cap.
     scene: synthetic scene model (used when no images are given).
+    detector: a simulated detector whose drafts every item gets before anyone labels it
+        ("AI drafts, humans edit"); annotators then keep or redraw drafts by their profile's
+        draft parameters. None (default) = annotators label from scratch.
     """
 
     seed: int
@@ -118,6 +125,7 @@ class ProgramSpec:
     rework_success_rate: float = 0.85
     max_rework_cycles: int = 3
     scene: SceneSpec = field(default_factory=SceneSpec)
+    detector: DetectorSpec | None = None
 
     def __post_init__(self) -> None:
         if self.n_items < 2:
@@ -175,12 +183,16 @@ class ProgramSpec:
         return int(min(wanted, self.n_items - 1))
 
 
-def demo_spec(seed: int = 7, n_items: int = 40) -> ProgramSpec:
+def demo_spec(
+    seed: int = 7, n_items: int = 40, *, detector: DetectorSpec | None = DEMO_DETECTOR
+) -> ProgramSpec:
     """The demo program: 3 cohorts, 8 annotators with planted faults, 10 days, overlap 2-3.
 
     Annotators: Ada (careful, In-house), Ben (loose boxes, Northwind), Chloe (misses small
     objects, Crowd), Dev (confuses round/oval 20%, Crowd), Eve (drifts from day 5, Northwind),
-    Femi, Gus, Hana (clean). Gold pool of 8 items; first 5 tasks of everyone are gold, then 10%.
+    Gus (rubber-stamps the detector's drafts, Crowd), Femi, Hana (clean). Gold pool of 8
+    items; first 5 tasks of everyone are gold, then 10%. Every item has the detector's drafts
+    (`detector`; None = label from scratch, and Gus then behaves as a clean annotator).
     Meant to be run on real photos: simulate_program(demo_spec(), images=...).
     """
     cohorts = (
@@ -195,7 +207,7 @@ def demo_spec(seed: int = 7, n_items: int = 40) -> ProgramSpec:
         AnnotatorSpec(4, "Dev", 2, class_confuser()),
         AnnotatorSpec(5, "Eve", 1, drifter(onset_day=5, ramp_days=2.0)),
         AnnotatorSpec(6, "Femi", 1, clean()),
-        AnnotatorSpec(7, "Gus", 2, clean()),
+        AnnotatorSpec(7, "Gus", 2, rubber_stamp()),
         AnnotatorSpec(8, "Hana", 3, clean()),
     )
     return ProgramSpec(
@@ -207,6 +219,7 @@ def demo_spec(seed: int = 7, n_items: int = 40) -> ProgramSpec:
         gold_pool_size=8,
         overlap=(2, 3),
         n_days=10,
+        detector=detector,
     )
 
 

@@ -102,6 +102,38 @@ def test_demo_is_a_program_in_flight(demo, client):
     assert {p["model_id"] for p in pulled.json()["prelabels"]} == {"demo-detector-v1"}
 
 
+def test_demo_annotators_edited_the_drafts_and_one_rubber_stamps_them(demo, client):
+    """The simulated annotators saw the drafts: many are approved as is, the rest edited or
+    redone; Gus keeps nearly every draft, wrong ones included, and QA's draft review flags him."""
+    from django.db.models import Count
+
+    from apps.workflow.models import CorrectionEffort
+
+    efforts = CorrectionEffort.objects.filter(project=demo)
+    mix = dict(efforts.values_list("bucket").annotate(n=Count("id")))
+    total = sum(mix.values())
+    assert set(mix) == {"approved_as_is", "minor_edit", "rework"}
+    assert 0.3 < mix["approved_as_is"] / total < 0.7
+    assert mix["minor_edit"] / total > 0.1 and mix["rework"] / total > 0.1
+    per_annotator: dict[str, dict[str, int]] = {}
+    for who, bucket, n in efforts.values_list(
+        "assignment__annotator__pseudonym", "bucket"
+    ).annotate(n=Count("id")):
+        per_annotator.setdefault(who, {})[bucket] = n
+    as_is = {
+        who: counts.get("approved_as_is", 0) / sum(counts.values())
+        for who, counts in per_annotator.items()
+    }
+    gus = as_is.pop("A-07")
+    assert gus > 0.85 and max(as_is.values()) < 0.65
+
+    assert client.login(username="qa", password="labelqc-demo")
+    review = client.get(f"/api/projects/{demo.pk}/draft-review/")
+    assert review.status_code == 200, review.content
+    flagged = {row["username"] for row in review.json()["annotators"] if row["over_trusts"]}
+    assert flagged == {"gus"}
+
+
 def test_demo_starts_its_first_reports_and_round(media_root, django_capture_on_commit_callbacks):
     from apps.active.models import ActiveLearningRound
     from apps.analytics.models import QualityReport
