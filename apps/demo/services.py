@@ -35,6 +35,7 @@ from apps.demo.workflow import (
 )
 from apps.items.models import Item
 from apps.projects.models import Annotator, Cohort, LabelClass, Project
+from apps.projects.services import project_delete
 from apps.workflow.models import Assignment, Review
 from labelqc.quality import score_against_gold
 from labelqc.simulate import DEMO_IMAGE_NAMES, SimulatedProgram, demo_spec, simulate_program
@@ -125,8 +126,7 @@ def seed_demo(*, reset: bool = False, n_items: int | None = None) -> Project:
     if existing is not None and not reset:
         return existing
     if existing is not None:
-        existing.annotations.all().delete()
-        existing.delete()
+        project_delete(actor=None, project=existing)
 
     photos, names = load_demo_photographs()
     spec = demo_spec() if n_items is None else demo_spec(n_items=n_items)

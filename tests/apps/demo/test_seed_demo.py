@@ -8,7 +8,7 @@ from PIL import Image
 from apps.annotations.models import Annotation
 from apps.demo.services import DEMO_PROJECT, seed_demo
 from apps.items.models import Item
-from apps.projects.models import Annotator
+from apps.projects.models import Annotator, Project
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +170,12 @@ def test_demo_starts_its_first_reports_and_round(media_root, django_capture_on_c
     }  # fmt: skip
     assert not {pick.item_id for pick in picks} & {m.item_id for m in members.values()}
     assert round_.pool["excluded"] == {"held by intake or not released": 8}
+
+
+def test_reset_rebuilds_the_demo(demo):
+    """`manage.py seed_demo --reset` deletes the demo with its work (which protects members)."""
+    again = seed_demo(reset=True, n_items=12)
+
+    assert again.pk != demo.pk
+    assert list(Project.objects.values_list("pk", flat=True)) == [again.pk]
+    assert Item.objects.filter(project=again, batch_membership__isnull=True).count() == 12
