@@ -26,3 +26,12 @@ def test_thresholds_are_configurable_and_checked():
 def test_no_final_shapes_means_every_prelabel_is_rework():
     _, matched, bucket = correction_effort(np.zeros((2, 0)))
     assert matched.tolist() == [0.0, 0.0] and bucket.tolist() == ["rework", "rework"]
+
+
+def test_a_changed_class_is_at_least_a_minor_edit():
+    iou = np.array([[1.0, 0.0, 0.0], [0.0, 0.96, 0.0], [0.0, 0.0, 0.5], [0.0, 0.0, 0.0]])
+    _, _, bucket = correction_effort(iou, prelabel_classes=[1, 1, 1, 1], final_classes=[1, 2, 2])
+    # kept; relabeled with the box kept; relabeled and redrawn; deleted
+    assert bucket.tolist() == ["approved_as_is", "minor_edit", "rework", "rework"]
+    _, _, none_left = correction_effort(np.zeros((1, 0)), prelabel_classes=[1], final_classes=[])
+    assert none_left.tolist() == ["rework"]

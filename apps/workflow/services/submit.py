@@ -61,7 +61,12 @@ def record_correction_effort(
         return 0
     shapes = [a for a in final if a.geometry_type != "tag"]
     thresholds = EffortThresholds(project.effort_approved_iou, project.effort_minor_iou)
-    final_index, iou, bucket = correction_effort(_shape_iou(prelabels, shapes), thresholds)
+    final_index, iou, bucket = correction_effort(
+        _shape_iou(prelabels, shapes),
+        thresholds,
+        [p.label_class_id for p in prelabels],
+        [a.label_class_id for a in shapes],
+    )
     CorrectionEffort.objects.bulk_create(
         CorrectionEffort(
             project_id=project.pk,

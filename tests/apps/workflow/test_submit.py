@@ -109,6 +109,18 @@ def test_resubmission_after_rework_replaces_the_correction_effort(
     assert sorted(efforts.values_list("bucket", flat=True)) == ["approved_as_is"] * 2
 
 
+def test_a_relabeled_draft_is_not_approved_as_is(
+    queue_project, regular_items, annotators, client_for
+):
+    car, person = queue_project.classes.order_by("pk")
+    client = client_for(annotators[0].user)
+    assignment = lease(client, queue_project)
+    prelabel(queue_project, assignment["item"]["id"], car, 0)
+    assert submit(client, assignment, [box(person, x=0, y=0, w=40, h=40)]).status_code == 201
+    effort = CorrectionEffort.objects.get(assignment_id=assignment["id"])
+    assert (effort.bucket, effort.iou) == ("minor_edit", 1.0)
+
+
 def prelabel(project, item_id, cls, x) -> Annotation:
     return Annotation.objects.create(
         project=project,
