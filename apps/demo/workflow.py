@@ -49,9 +49,15 @@ WEAK_ON_GOLD = {
     "when": {"all": [{"fact": "annotator_gold_score", "op": "<", "value": 0.6}]},
     "then": [{"action": "route", "queue": "senior_review"}],
 }
+# Work of an annotator who keeps most of the wrong drafts on the honeypots gets a senior look.
+KEEPS_WRONG_DRAFTS = {
+    "when": {"all": [{"fact": "annotator_draft_pass_through", "op": ">", "value": 0.5}]},
+    "then": [{"action": "route", "queue": "senior_review"}],
+}
 RULES = (
     ("unsure draft, annotators disagree", UNSURE_AND_DISPUTED),
     ("weak on the honeypots", WEAK_ON_GOLD),
+    ("keeps wrong drafts", KEEPS_WRONG_DRAFTS),
 )
 
 

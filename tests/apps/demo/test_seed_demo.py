@@ -83,13 +83,18 @@ def test_demo_is_a_program_in_flight(demo, client):
     assert routed.exists() and pending.filter(queue="review").count() >= 3
     for review in pending.select_related("assignment"):
         facts = item_facts(
-            [review.assignment.item_id], {review.assignment.item_id: review.assignment.annotator_id}
+            [review.assignment.item_id],
+            {review.assignment.item_id: review.assignment.annotator_id},
+            {"annotator_draft_pass_through"},
         ).iloc[0]
         unsure_and_disputed = (
             facts["prelabel_uncertainty"] > 0.6 and facts["iaa_disagreement"] > 0.2
         )
         weak = facts["annotator_gold_score"] < 0.6
-        assert (review.queue == "senior_review") == bool(unsure_and_disputed or weak)
+        keeps_wrong_drafts = facts["annotator_draft_pass_through"] > 0.5
+        assert (review.queue == "senior_review") == bool(
+            unsure_and_disputed or weak or keeps_wrong_drafts
+        )
         assert review.reason.startswith("escalated by rule(s)") == (review.queue != "review")
     assert ClassSla.objects.filter(project=demo).count() == 2
     assert QueueSla.objects.filter(project=demo, queue="review").exists()
