@@ -167,3 +167,13 @@ def test_missing_column_is_named() -> None:
 def test_params_are_checked(field: str, value: float) -> None:
     with pytest.raises(ValueError, match=field):
         DraftReviewParams(**{field: value})
+
+
+def test_interval_stays_inside_zero_and_one() -> None:
+    nothing_passed = decisions(8, [2, 2, -1, 1, 1, 2], [1.0, 1.0, 0.0, 0.5, 1.0, 0.5])
+    row = review_drafts(DRAFTS, nothing_passed, GOLD, 0.5, gold_items=[1, 3]).annotators.iloc[0]
+
+    assert row["passed_through"] == 0
+    assert row["pass_through_low"] == 0.0 and 0.0 < row["pass_through_high"] < 1.0
+    everything = review_drafts(DRAFTS, RUBBER_STAMP, GOLD, 0.5, gold_items=[1, 3]).annotators
+    assert everything["pass_through_high"].iloc[0] == 1.0

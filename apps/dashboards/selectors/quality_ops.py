@@ -194,7 +194,7 @@ def draft_table(project: Project, filters: PageFilters, names: ProjectNames) -> 
 
 
 def _interval(low: float | None, high: float | None) -> str:
-    return "" if low is None or high is None else f"{100 * low:.0f}-{100 * high:.0f}%"
+    return "" if low is None or high is None else f"{100 * low:.0f}\u2013{100 * high:.0f}%"
 
 
 def _rule_days(project_id: int, filters: PageFilters) -> int:

@@ -192,4 +192,5 @@ def wilson_bounds(successes: np.ndarray, n: np.ndarray, z: float) -> tuple[np.nd
         denominator = 1.0 + z * z / total
         centre = (p + z * z / (2.0 * total)) / denominator
         half = z * np.sqrt(p * (1.0 - p) / total + z * z / (4.0 * total * total)) / denominator
-    return centre - half, centre + half
+    # Clipped: at 0 or n successes rounding can put a bound a hair outside [0, 1].
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
