@@ -9,12 +9,11 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.analytics.draft_review import draft_review
+from apps.analytics.draft_review import default_params, draft_review
 from apps.common.ids import IdField
 from apps.common.roles import MANAGERS
 from apps.common.views import RoleScopedApi
-from apps.projects.models import Cohort, LabelClass, Project
-from labelqc.quality.draft_review import DraftReviewParams
+from apps.projects.models import Cohort, LabelClass
 
 
 class DraftReviewQuery(serializers.Serializer):
@@ -22,7 +21,7 @@ class DraftReviewQuery(serializers.Serializer):
     until = serializers.DateTimeField(required=False, default=None)
     cohort = IdField(required=False, default=None)
     label_class = IdField(required=False, default=None)
-    kept_iou = serializers.FloatField(required=False, min_value=0.01, max_value=1.0)
+    kept_iou = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
     max_pass_through = serializers.FloatField(
         required=False, default=0.25, min_value=0.0, max_value=0.99
     )
@@ -89,7 +88,8 @@ class DraftReviewApi(RoleScopedApi):
     """Per annotator: the share of drafts kept as they are and, on gold items, the wrong drafts
     (wrong class, poor box, spurious) passed through, with a Wilson interval; `over_trusts` when
     the interval's lower bound is above `max_pass_through`. `kept_iou` defaults to the project's
-    "approved as is" IoU."""
+    "approved as is" IoU; `label_class` selects drafts by the draft's class (a person drafted as
+    a car counts under car)."""
 
     access = {"GET": MANAGERS}
 
@@ -98,11 +98,9 @@ class DraftReviewApi(RoleScopedApi):
         query = DraftReviewQuery(data=request.query_params, context={"project_id": self.project_id})
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        kept_iou = (
-            data.get("kept_iou") or Project.objects.get(pk=self.project_id).effort_approved_iou
-        )
-        params = DraftReviewParams(
-            kept_iou=kept_iou,
+        params = default_params(
+            self.project_id,
+            kept_iou=data.get("kept_iou"),
             max_pass_through=data["max_pass_through"],
             min_wrong_drafts=data["min_wrong_drafts"],
         )

@@ -57,11 +57,19 @@ def _box_frame(query: QuerySet) -> pd.DataFrame:
     )
 
 
+def default_params(project_id: int, **overrides: Any) -> DraftReviewParams:
+    """The project's "approved as is" IoU as kept_iou, unless given."""
+    if overrides.get("kept_iou") is None:
+        project = Project.objects.only("effort_approved_iou").get(pk=project_id)
+        overrides["kept_iou"] = project.effort_approved_iou
+    return DraftReviewParams(**overrides)
+
+
 def _review(efforts: QuerySet, project_id: int, params: DraftReviewParams) -> DraftReview:
     decisions = pd.DataFrame(
         list(
             efforts.values_list(
-                "assignment__annotator_id", "prelabel_id", "final__label_class_id", "iou"
+                "assignment__annotator_id", "prelabel_id", "final_label_class_id", "iou"
             )
         ),
         columns=["annotator_id", "draft_id", "final_class_id", "iou"],
@@ -82,16 +90,17 @@ def _review(efforts: QuerySet, project_id: int, params: DraftReviewParams) -> Dr
 
 
 def pass_through_rates(*, project_id: int, annotator_ids: Iterable[int]) -> dict[int, float]:
-    """Each annotator's share of wrong drafts on gold items kept as is (absent: none seen yet).
+    """Each annotator's share of wrong drafts on gold items kept as is; absent until they have
+    seen DraftReviewParams.min_wrong_drafts of them (one kept draft out of one is no evidence).
 
     Only honeypot submissions show gold items, so only their records are read.
     """
-    project = Project.objects.only("effort_approved_iou").get(pk=project_id)
+    params = default_params(project_id)
     efforts = _efforts(project_id, None, None, None, None).filter(
         assignment__is_gold=True, assignment__annotator_id__in=list(annotator_ids)
     )
-    table = _review(efforts, project_id, DraftReviewParams(kept_iou=project.effort_approved_iou))
-    rows = table.annotators.dropna(subset=["pass_through_rate"])
+    table = _review(efforts, project_id, params).annotators
+    rows = table[table["wrong_drafts"] >= params.min_wrong_drafts]
     return dict(
         zip(rows["annotator_id"].tolist(), rows["pass_through_rate"].astype(float), strict=True)
     )

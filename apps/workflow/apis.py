@@ -291,9 +291,9 @@ class RuleDetailApi(RoleScopedApi):
 
 class RuleDryRunApi(RoleScopedApi):
     """Count, changing nothing, how many of the submissions of the last `days` days (gold
-    excluded; and how many distinct items) each rule would match and how many reviews each queue
-    would receive: the given `rules`, else the project's enabled ones. A 400 names an invalid
-    definition."""
+    excluded; and how many distinct items) each rule would match and how many of them each queue
+    would receive if reviewed (review sampling may skip some): the given `rules`, else the
+    project's enabled ones. A 400 names an invalid definition."""
 
     access = {"POST": MANAGERS}
 

@@ -128,8 +128,14 @@ class CorrectionEffort(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="efforts")
     prelabel = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="+")
+    # The final shape, and its class as submitted (null: the pre-label was deleted). The class is
+    # kept here because the shape may be edited or deleted later; the record describes the
+    # submission.
     final = models.ForeignKey(
-        Annotation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Annotation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    final_label_class = models.ForeignKey(
+        LabelClass, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     label_class = models.ForeignKey(LabelClass, on_delete=models.CASCADE, related_name="+")
     iou = models.FloatField()

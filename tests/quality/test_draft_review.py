@@ -162,7 +162,13 @@ def test_missing_column_is_named() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("kept_iou", 0.0), ("max_pass_through", 1.0), ("z", 0.0), ("min_wrong_drafts", 0)],
+    [
+        ("kept_iou", -0.1),
+        ("kept_iou", 1.1),
+        ("max_pass_through", 1.0),
+        ("z", 0.0),
+        ("min_wrong_drafts", 0),
+    ],
 )
 def test_params_are_checked(field: str, value: float) -> None:
     with pytest.raises(ValueError, match=field):

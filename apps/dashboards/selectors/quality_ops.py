@@ -8,8 +8,9 @@ from typing import Any
 from django.db.models import Min
 from django.utils import timezone
 
-from apps.analytics.draft_review import draft_review
+from apps.analytics.draft_review import default_params, draft_review
 from apps.dashboards import figures
+from apps.dashboards.cache import cached
 from apps.dashboards.filters import PageFilters, PageInputError
 from apps.dashboards.selectors.names import ProjectNames
 from apps.dashboards.tables import Column, PageData, Table
@@ -17,7 +18,6 @@ from apps.projects.models import Project
 from apps.workflow.models import Assignment, EscalationRule
 from apps.workflow.selectors import gold_usage
 from apps.workflow.services.escalation import dry_run
-from labelqc.quality.draft_review import DraftReviewParams
 from labelqc.rules import RuleError, validate_rule
 
 DRIFT_KEY = re.compile(r"^(overall|annotator|cohort|class)-(\d+)$")
@@ -140,14 +140,19 @@ def gold_table(project_id: int, stale_days: int = 30) -> Table:
 
 def draft_table(project: Project, filters: PageFilters, names: ProjectNames) -> Table:
     """Who keeps the model's drafts as they are, and who passes wrong ones through on gold."""
-    params = DraftReviewParams(kept_iou=project.effort_approved_iou)
-    review = draft_review(
-        project_id=project.pk,
-        since=filters.since,
-        until=filters.until,
-        cohort_id=filters.cohort_id,
-        class_id=filters.class_id,
-        params=params,
+    params = default_params(project.pk)
+    review = cached(
+        "drafts",
+        project,
+        filters.query(),
+        lambda: draft_review(
+            project_id=project.pk,
+            since=filters.since,
+            until=filters.until,
+            cohort_id=filters.cohort_id,
+            class_id=filters.class_id,
+            params=params,
+        ),
     )
     rows = [
         {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from datetime import timedelta
 from typing import Any
 
@@ -92,14 +93,14 @@ def rule_delete(*, actor: Any, rule: EscalationRule) -> None:
 def item_facts(
     item_ids: list[int],
     authors: dict[int, int | None] | None = None,
-    needed: set[str] = frozenset(),
+    needed: AbstractSet[str] = frozenset(),
 ) -> pd.DataFrame:
     """One row of rule facts per item (authors: the submitting annotator per item, if any)."""
     return submission_facts([(item, (authors or {}).get(item)) for item in item_ids], needed)
 
 
 def submission_facts(
-    submissions: list[tuple[int, int | None]], needed: set[str] = frozenset()
+    submissions: list[tuple[int, int | None]], needed: AbstractSet[str] = frozenset()
 ) -> pd.DataFrame:
     """One row of rule facts per (item, submitting annotator or None), in the given order.
 
@@ -236,10 +237,11 @@ def apply_rules_on_submit(review: Review) -> None:
 def dry_run(
     *, project_id: int, days: int, definitions: list[tuple[str, dict]] | None = None
 ) -> dict[str, Any]:
-    """How many submissions (and items) each rule would have routed over the last `days` days.
+    """How many submissions (and items) each rule would have matched over the last `days` days.
 
-    Rules decide per submission, since some facts are the submitting annotator's; `routed_by_queue`
-    counts the reviews that would have gone to each queue."""
+    Rules decide per submission, since some facts are the submitting annotator's.
+    `routed_by_queue` counts the matched submissions per queue; only those the project's review
+    sampling sends to review are actually routed."""
     since = timezone.now() - timedelta(days=days)
     submitted = Assignment.objects.filter(
         project_id=project_id, submitted_at__gte=since, is_gold=False

@@ -73,6 +73,7 @@ def record_correction_effort(
             assignment=assignment,
             prelabel=pre,
             final=shapes[index] if index >= 0 else None,
+            final_label_class_id=shapes[index].label_class_id if index >= 0 else None,
             label_class_id=pre.label_class_id,
             iou=float(value),
             bucket=str(kind),

@@ -47,8 +47,8 @@ class DraftReviewParams:
     min_wrong_drafts: int = 5
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.kept_iou <= 1.0:
-            raise ValueError(f"kept_iou: must be in (0, 1], got {self.kept_iou!r}")
+        if not 0.0 <= self.kept_iou <= 1.0:
+            raise ValueError(f"kept_iou: must be in [0, 1], got {self.kept_iou!r}")
         if not 0.0 <= self.max_pass_through < 1.0:
             raise ValueError(f"max_pass_through: must be in [0, 1), got {self.max_pass_through!r}")
         if not self.z > 0.0:

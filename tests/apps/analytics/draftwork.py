@@ -74,27 +74,32 @@ class DraftProgram:
         return held
 
 
-def draft_program(project, make_member, client_for) -> DraftProgram:
-    """Both annotators have done the gold item (their first pull is the honeypot)."""
+def draft_program(project, make_member, client_for, n_gold: int = 1) -> DraftProgram:
+    """Both annotators have done the `n_gold` gold items (their first pulls are the honeypots),
+    each with the same drafts; `gold` is the first of them."""
     project.overlap = 2
-    project.honeypot_initial_count = 1
+    project.honeypot_initial_count = n_gold
     project.honeypot_rate = 0.0
     project.save()
     car, person = project.classes.order_by("pk")
-    gold = Item.objects.create(
-        project=project, width=200, height=100, file_name="g.jpg", is_gold=True
-    )
+    golds = [
+        Item.objects.create(
+            project=project, width=200, height=100, file_name=f"g{i}.jpg", is_gold=True
+        )
+        for i in range(n_gold)
+    ]
     regular = Item.objects.create(project=project, width=200, height=100, file_name="r.jpg")
-    shape(project, gold, car, "gold", CAR)
-    shape(project, gold, person, "gold", PERSON)
-    for xywh in (CAR, PERSON, BACKGROUND):
-        shape(project, gold, car, "prelabel", xywh)
+    for gold in golds:
+        shape(project, gold, car, "gold", CAR)
+        shape(project, gold, person, "gold", PERSON)
+        for xywh in (CAR, PERSON, BACKGROUND):
+            shape(project, gold, car, "prelabel", xywh)
     shape(project, regular, car, "prelabel", CAR)
     stamp = make_member(project, Role.ANNOTATOR, "stamp")
     careful = make_member(project, Role.ANNOTATOR, "careful")
     program = DraftProgram(
         project,
-        gold,
+        golds[0],
         regular,
         stamp,
         careful,
@@ -104,7 +109,8 @@ def draft_program(project, make_member, client_for) -> DraftProgram:
         (stamp, [box(car, CAR), box(car, PERSON), box(car, BACKGROUND)]),
         (careful, [box(car, CAR), box(person, PERSON)]),
     ):
-        held = program.pull(member)
-        assert held["item"]["id"] == gold.pk
-        program.submit(member, held, shapes)
+        for _ in golds:
+            held = program.pull(member)
+            assert held["item"]["id"] in {g.pk for g in golds}
+            program.submit(member, held, shapes)
     return program

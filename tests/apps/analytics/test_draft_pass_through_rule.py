@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from apps.analytics.draft_review import pass_through_rates
 from apps.common.roles import Role
 from apps.workflow.models import Review
 from tests.apps.analytics.draftwork import draft_program
@@ -17,10 +18,19 @@ KEEPS_WRONG_DRAFTS = {
 }
 
 
+def test_too_few_wrong_drafts_leave_the_fact_unknown(project, make_member, client_for):
+    program = draft_program(project, make_member, client_for, n_gold=1)
+    rates = pass_through_rates(
+        project_id=project.pk, annotator_ids=[program.stamp.pk, program.careful.pk]
+    )
+    assert rates == {}  # two wrong drafts each: the 100% of the rubber stamp is not evidence yet
+
+
 def test_submissions_of_an_annotator_who_keeps_wrong_drafts_go_to_senior_review(
     project, make_member, client_for
 ):
-    program = draft_program(project, make_member, client_for)
+    # Three honeypots: six wrong drafts each, above the fact's minimum of five.
+    program = draft_program(project, make_member, client_for, n_gold=3)
     lead = client_for(make_member(project, Role.PROJECT_LEAD).user)
     rules = f"/api/projects/{project.pk}/escalation-rules/"
     created = lead.post(

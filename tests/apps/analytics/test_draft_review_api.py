@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from apps.annotations.models import Annotation
 from apps.common.roles import Role
 from apps.projects.models import Project
-from tests.apps.analytics.draftwork import DraftProgram, draft_program
+from tests.apps.analytics.draftwork import BACKGROUND, PERSON, DraftProgram, draft_program
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +44,18 @@ def test_counts_per_annotator(program, qa):
     assert body["params"]["kept_iou"] == 0.95  # the project's "approved as is" IoU
 
 
+def test_kept_iou_may_be_zero_like_the_projects_threshold(program, qa, project):
+    project.effort_approved_iou = project.effort_minor_iou = 0.0
+    project.save()
+
+    body = qa.get(program.url).json()
+    assert body["params"]["kept_iou"] == 0.0
+    rows = {row["username"]: row for row in body["annotators"]}
+    assert (
+        rows["careful"]["kept"] == 1
+    )  # the relabeled and the deleted drafts still count as changed
+
+
 def test_default_minimum_keeps_two_wrong_drafts_from_flagging(program, qa):
     rows = qa.get(program.url).json()["annotators"]
 
@@ -63,7 +76,7 @@ def test_filters(program, qa, project):
     ("query", "field"),
     [
         ({"max_pass_through": 2}, "max_pass_through"),
-        ({"kept_iou": 0}, "kept_iou"),
+        ({"kept_iou": 1.5}, "kept_iou"),
         ({"min_wrong_drafts": 0}, "min_wrong_drafts"),
         ({"since": "2026-02-01T00:00Z", "until": "2026-01-01T00:00Z"}, "until"),
         ({"since": "yesterday"}, "since"),
@@ -89,3 +102,24 @@ def test_only_managers_may_ask(program, project, make_member, client_for, role):
     client = client_for(make_member(project, role).user)
 
     assert client.get(program.url).status_code == 403
+
+
+def test_later_edits_do_not_rewrite_what_was_submitted(program, qa, project, lead_client):
+    """The rubber stamp's kept drafts stay passed through after the shapes are fixed or deleted."""
+    person = project.classes.get(name="person")
+    kept = Annotation.objects.filter(item=program.gold, author=program.stamp, source="human")
+    relabel = kept.get(x=PERSON[0])
+    fixed = lead_client.patch(
+        f"/api/annotations/{relabel.pk}/",
+        {"version": relabel.version, "label_class": person.pk, "reason": "it is a person"},
+        format="json",
+    )
+    assert fixed.status_code == 200, fixed.content
+    spurious = kept.get(x=BACKGROUND[0])
+    gone = lead_client.delete(
+        f"/api/annotations/{spurious.pk}/?version={spurious.version}&reason=background"
+    )
+    assert gone.status_code == 204, gone.content
+
+    rows = {row["username"]: row for row in qa.get(program.url).json()["annotators"]}
+    assert (rows["stamp"]["wrong_drafts"], rows["stamp"]["passed_through"]) == (2, 2)

@@ -138,6 +138,18 @@ def test_demo_annotators_edited_the_drafts_and_one_rubber_stamps_them(demo, clie
     flagged = {row["username"] for row in review.json()["annotators"] if row["over_trusts"]}
     assert flagged == {"gus"}
 
+    # The "keeps wrong drafts" rule knows only gus, and routes each of his open reviews.
+    from apps.analytics.draft_review import pass_through_rates
+    from apps.workflow.models import Review
+
+    members = dict(Annotator.objects.filter(project=demo).values_list("user__username", "pk"))
+    rates = pass_through_rates(project_id=demo.pk, annotator_ids=members.values())
+    assert {who for who, pk in members.items() if rates.get(pk, 0.0) > 0.5} == {"gus"}
+    for review in Review.objects.filter(project=demo, status="pending"):
+        by_gus = review.assignment.annotator_id == members["gus"]
+        assert ("keeps wrong drafts" in review.reason) == by_gus
+        assert review.queue == "senior_review" or not by_gus
+
 
 def test_demo_starts_its_first_reports_and_round(media_root, django_capture_on_commit_callbacks):
     from apps.active.models import ActiveLearningRound
