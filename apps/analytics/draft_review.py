@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from apps.annotations.models import Annotation, Source
 from apps.items.models import Item
@@ -66,15 +66,28 @@ def default_params(project_id: int, **overrides: Any) -> DraftReviewParams:
 
 
 def _review(efforts: QuerySet, project_id: int, params: DraftReviewParams) -> DraftReview:
+    # Off the gold items a draft needs only its kept test, which the database counts; the rows
+    # (and the shapes to grade) are loaded for the drafts on gold items alone.
+    kept = Q(final_label_class_id=F("label_class_id"), iou__gte=params.kept_iou)
+    reviewed = pd.DataFrame(
+        list(
+            efforts.values("assignment__annotator_id")
+            .annotate(drafts_reviewed=Count("id"), kept=Count("id", filter=kept))
+            .values_list("assignment__annotator_id", "drafts_reviewed", "kept")
+            .order_by()
+        ),
+        columns=["annotator_id", "drafts_reviewed", "kept"],
+    )
+    on_gold = efforts.filter(prelabel__item__is_gold=True)
     decisions = pd.DataFrame(
         list(
-            efforts.values_list(
+            on_gold.values_list(
                 "assignment__annotator_id", "prelabel_id", "final_label_class_id", "iou"
             )
         ),
         columns=["annotator_id", "draft_id", "final_class_id", "iou"],
     )
-    shown = Annotation.objects.filter(pk__in=efforts.values("prelabel_id"))
+    shown = Annotation.objects.filter(pk__in=on_gold.values("prelabel_id"))
     gold_items = Item.objects.filter(pk__in=shown.values("item_id"), is_gold=True)
     gold = Annotation.objects.filter(item__in=gold_items, source=Source.GOLD).exclude(
         geometry_type="tag"
@@ -86,6 +99,7 @@ def _review(efforts: QuerySet, project_id: int, params: DraftReviewParams) -> Dr
         class_thresholds(project_id=project_id),
         gold_items=list(gold_items.values_list("pk", flat=True)),
         params=params,
+        reviewed=reviewed,
     )
 
 

@@ -183,3 +183,27 @@ def test_interval_stays_inside_zero_and_one() -> None:
     assert row["pass_through_low"] == 0.0 and 0.0 < row["pass_through_high"] < 1.0
     everything = review_drafts(DRAFTS, RUBBER_STAMP, GOLD, 0.5, gold_items=[1, 3]).annotators
     assert everything["pass_through_high"].iloc[0] == 1.0
+
+
+def test_counts_over_all_drafts_may_come_precomputed() -> None:
+    both = pd.concat([RUBBER_STAMP, CAREFUL])
+    full = review_drafts(DRAFTS, both, GOLD, 0.5, gold_items=[1, 3])
+    counted = full.annotators[["annotator_id", "drafts_reviewed", "kept"]]
+    only_off_gold = pd.DataFrame({"annotator_id": [9], "drafts_reviewed": [4], "kept": [1]})
+
+    split = review_drafts(
+        DRAFTS,
+        both[both["draft_id"] != 15],  # the one draft off gold
+        GOLD,
+        0.5,
+        gold_items=[1, 3],
+        reviewed=pd.concat([counted, only_off_gold]),
+    )
+
+    pd.testing.assert_frame_equal(split.annotators.iloc[:2], full.annotators)
+    extra = split.annotators.iloc[2]
+    assert (extra["annotator_id"], extra["drafts_reviewed"], extra["kept"]) == (9, 4, 1)
+    assert extra["gold_drafts"] == 0 and extra["pass_through_rate"] is pd.NA
+    assert extra["passed_items"] == [] and not bool(extra["over_trusts"])
+    assert split.totals["drafts_reviewed"] == 16
+    assert split.totals["kept_share"] == pytest.approx((9 + 1) / 16)

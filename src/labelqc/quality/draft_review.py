@@ -121,6 +121,7 @@ def review_drafts(
     *,
     gold_items: Iterable[int],
     params: DraftReviewParams = DraftReviewParams(),
+    reviewed: pd.DataFrame | None = None,
 ) -> DraftReview:
     """How each annotator handled the drafts they were shown.
 
@@ -130,6 +131,9 @@ def review_drafts(
     ``iou`` = IoU of the draft and its final shape (0 when deleted).
     gold: ``item_id, class_id, x, y, w, h``; gold_items: every gold item id (also those with no
     gold object, where every draft is spurious). iou_threshold: one float or per gold class.
+    reviewed: per annotator counts over *all* their drafts, ``annotator_id, drafts_reviewed,
+    kept`` (a database can count those without loading the rows); then `decisions` need only
+    hold the drafts on gold items. Without it both counts come from `decisions`.
 
     ``annotators`` columns: ``annotator_id, drafts_reviewed, kept, kept_share, gold_drafts,
     wrong_drafts, passed_through, pass_through_rate, pass_through_low, pass_through_high`` and
@@ -160,8 +164,15 @@ def review_drafts(
     frame["passed"] = frame["wrong"] & frame["kept"]
     for kind in WRONG_KINDS:
         frame[f"passed_{kind}"] = frame["passed"] & (frame["status"] == kind)
-    annotators = _per_annotator(frame, params)
-    totals = _totals(frame, status)
+    if reviewed is None:
+        reviewed = frame.groupby("annotator_id", sort=True).agg(
+            drafts_reviewed=("draft_id", "size"), kept=("kept", "sum")
+        )
+    else:
+        require_columns(reviewed, ["annotator_id", "drafts_reviewed", "kept"], "reviewed")
+        reviewed = reviewed.set_index("annotator_id")[["drafts_reviewed", "kept"]]
+    annotators = _per_annotator(frame, reviewed.astype(np.int64), params)
+    totals = _totals(frame, status, reviewed)
     drafts_out = pd.DataFrame(
         {
             "draft_id": status.index.to_numpy(np.int64),
@@ -173,16 +184,23 @@ def review_drafts(
     return DraftReview(annotators, drafts_out, totals)
 
 
-def _per_annotator(frame: pd.DataFrame, params: DraftReviewParams) -> pd.DataFrame:
+def _per_annotator(
+    frame: pd.DataFrame, reviewed: pd.DataFrame, params: DraftReviewParams
+) -> pd.DataFrame:
     grouped = frame.assign(gold=frame["status"].notna()).groupby("annotator_id", sort=True)
-    table = grouped.agg(
-        drafts_reviewed=("draft_id", "size"),
-        kept=("kept", "sum"),
+    on_gold = grouped.agg(
         gold_drafts=("gold", "sum"),
         wrong_drafts=("wrong", "sum"),
         passed_through=("passed", "sum"),
         **{f"passed_{kind}": (f"passed_{kind}", "sum") for kind in WRONG_KINDS},
-    ).reset_index()
+    )
+    table = (
+        reviewed.join(on_gold, how="outer")
+        .fillna(0)
+        .astype(np.int64)
+        .rename_axis("annotator_id")
+        .reset_index()
+    )
     wrong = table["wrong_drafts"].to_numpy(np.float64)
     passed = table["passed_through"].to_numpy(np.float64)
     low, high = wilson_bounds(passed, wrong, params.z)
@@ -206,14 +224,15 @@ def _per_annotator(frame: pd.DataFrame, params: DraftReviewParams) -> pd.DataFra
     return table
 
 
-def _totals(frame: pd.DataFrame, status: pd.Series) -> dict[str, Any]:
+def _totals(frame: pd.DataFrame, status: pd.Series, reviewed: pd.DataFrame) -> dict[str, Any]:
     n_gold = int(status.size)
     n_wrong = int(status.isin(WRONG_KINDS).sum())
     wrong_reviews = int(frame["wrong"].sum())
     passed = int(frame["passed"].sum())
+    n_reviewed = int(reviewed["drafts_reviewed"].sum())
     return {
-        "drafts_reviewed": len(frame),
-        "kept_share": float(frame["kept"].mean()) if len(frame) else None,
+        "drafts_reviewed": n_reviewed,
+        "kept_share": int(reviewed["kept"].sum()) / n_reviewed if n_reviewed else None,
         "gold_drafts": n_gold,
         "wrong_gold_drafts": n_wrong,
         "draft_error_rate": n_wrong / n_gold if n_gold else None,
