@@ -7,12 +7,14 @@ passing one through.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from django.db.models import Count, F, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from apps.annotations.models import Annotation, Source
 from apps.items.models import Item
@@ -23,6 +25,8 @@ from labelqc.quality import to_records
 from labelqc.quality.draft_review import DraftReview, DraftReviewParams, review_drafts
 
 _BOX = ("x", "y", "w", "h")
+UNKNOWN_RATE = -1.0  # cached "too few wrong drafts yet"
+RATE_CACHE_SECONDS = 24 * 3600
 
 
 def _efforts(
@@ -107,17 +111,54 @@ def pass_through_rates(*, project_id: int, annotator_ids: Iterable[int]) -> dict
     """Each annotator's share of wrong drafts on gold items kept as is; absent until they have
     seen DraftReviewParams.min_wrong_drafts of them (one kept draft out of one is no evidence).
 
-    Only honeypot submissions show gold items, so only their records are read.
+    Only honeypot submissions show gold items, so only their records are read. A rule reads this
+    on every reviewed submit, and it changes only with a new honeypot submission, a gold edit or
+    new thresholds, so each annotator's rate is cached under a stamp of exactly those.
     """
     params = default_params(project_id)
     efforts = _efforts(project_id, None, None, None, None).filter(
-        assignment__is_gold=True, assignment__annotator_id__in=list(annotator_ids)
+        assignment__is_gold=True, assignment__annotator_id__in=sorted(set(annotator_ids))
     )
-    table = _review(efforts, project_id, params).annotators
-    rows = table[table["wrong_drafts"] >= params.min_wrong_drafts]
-    return dict(
-        zip(rows["annotator_id"].tolist(), rows["pass_through_rate"].astype(float), strict=True)
+    history = {
+        annotator: (n, last)
+        for annotator, n, last in efforts.values("assignment__annotator_id")
+        .annotate(n=Count("id"), last=Max("id"))
+        .values_list("assignment__annotator_id", "n", "last")
+        .order_by()
+    }
+    context = _rate_context(project_id, params)
+    keys = {
+        a: f"labelqc:pass-through:{project_id}:{a}:{n}-{last}:{context}"
+        for a, (n, last) in history.items()
+    }
+    cached_rates = cache.get_many(list(keys.values()))
+    missing = [a for a, key in keys.items() if key not in cached_rates]
+    if missing:
+        table = _review(
+            efforts.filter(assignment__annotator_id__in=missing), project_id, params
+        ).annotators.set_index("annotator_id")
+        fresh = {
+            keys[a]: (
+                float(table.at[a, "pass_through_rate"])
+                if a in table.index and table.at[a, "wrong_drafts"] >= params.min_wrong_drafts
+                else UNKNOWN_RATE
+            )
+            for a in missing
+        }
+        cache.set_many(fresh, RATE_CACHE_SECONDS)
+        cached_rates |= fresh
+    rates = {a: cached_rates[key] for a, key in keys.items()}
+    return {a: rate for a, rate in rates.items() if rate != UNKNOWN_RATE}
+
+
+def _rate_context(project_id: int, params: DraftReviewParams) -> str:
+    created = Project.objects.filter(pk=project_id).values_list("created_at", flat=True).get()
+    gold = Annotation.objects.filter(project_id=project_id, source=Source.GOLD).aggregate(
+        n=Count("id"), last=Max("updated_at")
     )
+    thresholds = sorted(class_thresholds(project_id=project_id).items())
+    stamp = repr((created, gold, thresholds, params))
+    return hashlib.sha256(stamp.encode()).hexdigest()[:16]
 
 
 def draft_review(
