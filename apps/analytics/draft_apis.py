@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -14,6 +15,7 @@ from apps.common.ids import IdField
 from apps.common.roles import MANAGERS
 from apps.common.views import RoleScopedApi
 from apps.projects.models import Cohort, LabelClass
+from labelqc.drift.series import SeriesInputError, window_floor
 
 
 class DraftReviewQuery(serializers.Serializer):
@@ -28,6 +30,15 @@ class DraftReviewQuery(serializers.Serializer):
     min_wrong_drafts = serializers.IntegerField(
         required=False, default=5, min_value=1, max_value=10_000
     )
+    window = serializers.CharField(required=False, default=None, max_length=16)
+
+    def validate_window(self, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                window_floor(pd.Series([pd.Timestamp("2026-01-01", tz="UTC")]), value)
+            except SeriesInputError as error:
+                raise serializers.ValidationError(str(error).removeprefix("window: ")) from error
+        return value
 
     def validate_cohort(self, value: int | None) -> int | None:
         project_id = self.context["project_id"]
@@ -78,10 +89,21 @@ class DraftReviewTotalsOutput(serializers.Serializer):
     pass_through_rate = serializers.FloatField(allow_null=True)
 
 
+class DraftReviewWindowOutput(serializers.Serializer):
+    annotator_id = serializers.IntegerField()
+    username = serializers.CharField()
+    window_start = serializers.DateTimeField()
+    wrong_drafts = serializers.IntegerField()
+    passed_through = serializers.IntegerField()
+    pass_through_rate = serializers.FloatField()
+
+
 class DraftReviewOutput(serializers.Serializer):
     params = serializers.DictField()
     totals = DraftReviewTotalsOutput()
     annotators = DraftReviewAnnotatorOutput(many=True)
+    window = serializers.CharField(allow_null=True)
+    by_window = DraftReviewWindowOutput(many=True, allow_null=True)
 
 
 class DraftReviewApi(RoleScopedApi):
@@ -89,7 +111,8 @@ class DraftReviewApi(RoleScopedApi):
     (wrong class, poor box, spurious) passed through, with a Wilson interval; `over_trusts` when
     the interval's lower bound is above `max_pass_through`. `kept_iou` defaults to the project's
     "approved as is" IoU; `label_class` selects drafts by the draft's class (a person drafted as
-    a car counts under car)."""
+    a car counts under car). With `window` (a fixed frequency such as 7D), `by_window` gives
+    each annotator's pass-through per window of submission time."""
 
     access = {"GET": MANAGERS}
 
@@ -111,5 +134,6 @@ class DraftReviewApi(RoleScopedApi):
             cohort_id=data["cohort"],
             class_id=data["label_class"],
             params=params,
+            window=data["window"],
         )
         return Response(DraftReviewOutput(result).data)

@@ -69,7 +69,9 @@ def default_params(project_id: int, **overrides: Any) -> DraftReviewParams:
     return DraftReviewParams(**overrides)
 
 
-def _review(efforts: QuerySet, project_id: int, params: DraftReviewParams) -> DraftReview:
+def _review(
+    efforts: QuerySet, project_id: int, params: DraftReviewParams, window: str | None = None
+) -> DraftReview:
     # Off the gold items a draft needs only its kept test, which the database counts; the rows
     # (and the shapes to grade) are loaded for the drafts on gold items alone.
     kept = Q(final_label_class_id=F("label_class_id"), iou__gte=params.kept_iou)
@@ -83,14 +85,20 @@ def _review(efforts: QuerySet, project_id: int, params: DraftReviewParams) -> Dr
         columns=["annotator_id", "drafts_reviewed", "kept"],
     )
     on_gold = efforts.filter(prelabel__item__is_gold=True)
+    columns = ["annotator_id", "draft_id", "final_class_id", "iou", "submitted_at"]
     decisions = pd.DataFrame(
         list(
             on_gold.values_list(
-                "assignment__annotator_id", "prelabel_id", "final_label_class_id", "iou"
+                "assignment__annotator_id",
+                "prelabel_id",
+                "final_label_class_id",
+                "iou",
+                "assignment__submitted_at",
             )
         ),
-        columns=["annotator_id", "draft_id", "final_class_id", "iou"],
+        columns=columns,
     )
+    decisions["submitted_at"] = pd.to_datetime(decisions["submitted_at"], utc=True)
     shown = Annotation.objects.filter(pk__in=on_gold.values("prelabel_id"))
     gold_items = Item.objects.filter(pk__in=shown.values("item_id"), is_gold=True)
     gold = Annotation.objects.filter(item__in=gold_items, source=Source.GOLD).exclude(
@@ -104,6 +112,7 @@ def _review(efforts: QuerySet, project_id: int, params: DraftReviewParams) -> Dr
         gold_items=list(gold_items.values_list("pk", flat=True)),
         params=params,
         reviewed=reviewed,
+        window=window,
     )
 
 
@@ -169,9 +178,12 @@ def draft_review(
     cohort_id: int | None = None,
     class_id: int | None = None,
     params: DraftReviewParams,
+    window: str | None = None,
 ) -> dict[str, Any]:
-    """Per annotator: drafts kept as is, and wrong drafts on gold items passed through."""
-    result = _review(_efforts(project_id, since, until, cohort_id, class_id), project_id, params)
+    """Per annotator: drafts kept as is, and wrong drafts on gold items passed through (also per
+    `window` of submission time when one is given)."""
+    efforts = _efforts(project_id, since, until, cohort_id, class_id)
+    result = _review(efforts, project_id, params, window)
     names = dict(
         Annotator.objects.filter(project_id=project_id).values_list("pk", "user__username")
     )
@@ -187,4 +199,10 @@ def draft_review(
         },
         "totals": result.totals,
         "annotators": to_records(annotators),
+        "window": window,
+        "by_window": None
+        if result.by_window is None
+        else to_records(
+            result.by_window.assign(username=result.by_window["annotator_id"].map(names).fillna(""))
+        ),
     }

@@ -207,3 +207,36 @@ def test_counts_over_all_drafts_may_come_precomputed() -> None:
     assert extra["passed_items"] == [] and not bool(extra["over_trusts"])
     assert split.totals["drafts_reviewed"] == 16
     assert split.totals["kept_share"] == pytest.approx((9 + 1) / 16)
+
+
+def test_pass_through_per_window() -> None:
+    # The rubber stamp's first three drafts in the first week, the rest in the second.
+    stamped = RUBBER_STAMP.assign(
+        submitted_at=pd.to_datetime(["2026-03-02"] * 3 + ["2026-03-10"] * 3, utc=True)
+    )
+    careful = CAREFUL.assign(submitted_at=pd.Timestamp("2026-03-03", tz="UTC"))
+
+    result = review_drafts(
+        DRAFTS, pd.concat([stamped, careful]), GOLD, 0.5, gold_items=[1, 3], window="7D"
+    )
+
+    rows = result.by_window.astype({"pass_through_rate": float})
+    assert rows[["annotator_id", "wrong_drafts", "passed_through"]].values.tolist() == [
+        [7, 2, 2],  # d12, d13 in the first window
+        [7, 2, 2],  # d14, d16 in the second
+        [8, 4, 1],
+    ]
+    assert (
+        rows["window_start"].tolist()
+        == pd.to_datetime(["2026-02-26", "2026-03-05", "2026-02-26"], utc=True).tolist()
+    )
+    assert rows["pass_through_rate"].tolist() == [1.0, 1.0, 0.25]
+    assert review_drafts(DRAFTS, RUBBER_STAMP, GOLD, 0.5, gold_items=[1, 3]).by_window is None
+
+
+def test_window_needs_submission_times_and_a_fixed_frequency() -> None:
+    with pytest.raises(ValueError, match="submitted_at"):
+        review_drafts(DRAFTS, RUBBER_STAMP, GOLD, 0.5, gold_items=[1, 3], window="7D")
+    timed = RUBBER_STAMP.assign(submitted_at=pd.Timestamp("2026-03-02", tz="UTC"))
+    with pytest.raises(ValueError, match="window"):
+        review_drafts(DRAFTS, timed, GOLD, 0.5, gold_items=[1, 3], window="1M")

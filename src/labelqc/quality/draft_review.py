@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelqc.drift.series import window_floor
 from labelqc.geometry import IouThreshold, match_boxes
 from labelqc.geometry.assignment import thresholds_for_classes
 from labelqc.geometry.boxes import iou_of_columns
@@ -61,11 +62,14 @@ class DraftReviewParams:
 class DraftReview:
     """``annotators``: one row per annotator who reviewed drafts (see :func:`review_drafts`).
     ``drafts``: one row per draft on a gold item: ``draft_id, item_id, class_id, status`` (good
-    or a wrong kind). ``totals``: program-wide counts and rates."""
+    or a wrong kind). ``totals``: program-wide counts and rates. ``by_window`` (when a window was
+    asked for): ``annotator_id, window_start, wrong_drafts, passed_through, pass_through_rate``
+    per window in which the annotator met wrong drafts, for watching the habit grow."""
 
     annotators: pd.DataFrame
     drafts: pd.DataFrame
     totals: dict[str, Any]
+    by_window: pd.DataFrame | None = None
 
 
 def draft_status(
@@ -122,6 +126,7 @@ def review_drafts(
     gold_items: Iterable[int],
     params: DraftReviewParams = DraftReviewParams(),
     reviewed: pd.DataFrame | None = None,
+    window: str | None = None,
 ) -> DraftReview:
     """How each annotator handled the drafts they were shown.
 
@@ -134,6 +139,8 @@ def review_drafts(
     reviewed: per annotator counts over *all* their drafts, ``annotator_id, drafts_reviewed,
     kept`` (a database can count those without loading the rows); then `decisions` need only
     hold the drafts on gold items. Without it both counts come from `decisions`.
+    window: a fixed pandas frequency ("7D", "1D"); needs ``submitted_at`` (tz-aware) in
+    `decisions` and adds ``by_window``.
 
     ``annotators`` columns: ``annotator_id, drafts_reviewed, kept, kept_share, gold_drafts,
     wrong_drafts, passed_through, pass_through_rate, pass_through_low, pass_through_high`` and
@@ -173,6 +180,12 @@ def review_drafts(
         reviewed = reviewed.set_index("annotator_id")[["drafts_reviewed", "kept"]]
     annotators = _per_annotator(frame, reviewed.astype(np.int64), params)
     totals = _totals(frame, status, reviewed)
+    by_window = None
+    if window is not None:
+        require_columns(decisions, ["submitted_at"], "decisions")
+        submitted = pd.Series(decisions["submitted_at"].to_numpy(), index=frame.index)
+        frame["window_start"] = window_floor(submitted, window, "decisions")
+        by_window = _per_window(frame)
     drafts_out = pd.DataFrame(
         {
             "draft_id": status.index.to_numpy(np.int64),
@@ -181,7 +194,18 @@ def review_drafts(
             "status": status.to_numpy(dtype=object),
         }
     )
-    return DraftReview(annotators, drafts_out, totals)
+    return DraftReview(annotators, drafts_out, totals, by_window)
+
+
+def _per_window(frame: pd.DataFrame) -> pd.DataFrame:
+    table = (
+        frame[frame["wrong"]]
+        .groupby(["annotator_id", "window_start"], sort=True)
+        .agg(wrong_drafts=("wrong", "sum"), passed_through=("passed", "sum"))
+        .reset_index()
+    )
+    table["pass_through_rate"] = safe_ratio(table["passed_through"], table["wrong_drafts"])
+    return table
 
 
 def _per_annotator(

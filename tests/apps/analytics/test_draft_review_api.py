@@ -80,6 +80,8 @@ def test_filters(program, qa, project):
         ({"min_wrong_drafts": 0}, "min_wrong_drafts"),
         ({"since": "2026-02-01T00:00Z", "until": "2026-01-01T00:00Z"}, "until"),
         ({"since": "yesterday"}, "since"),
+        ({"window": "1M"}, "window"),
+        ({"window": "soon"}, "window"),
     ],
 )
 def test_bad_query_names_the_field(program, qa, query, field):
@@ -123,3 +125,14 @@ def test_later_edits_do_not_rewrite_what_was_submitted(program, qa, project, lea
 
     rows = {row["username"]: row for row in qa.get(program.url).json()["annotators"]}
     assert (rows["stamp"]["wrong_drafts"], rows["stamp"]["passed_through"]) == (2, 2)
+
+
+def test_pass_through_per_window(program, qa):
+    body = qa.get(program.url, {"window": "1D"}).json()
+
+    assert body["window"] == "1D"
+    rows = {row["username"]: row for row in body["by_window"]}
+    assert set(rows) == {"stamp", "careful"}  # both met the two wrong drafts today
+    assert (rows["stamp"]["wrong_drafts"], rows["stamp"]["passed_through"]) == (2, 2)
+    assert rows["careful"]["pass_through_rate"] == 0.0
+    assert qa.get(program.url).json()["by_window"] is None
