@@ -258,6 +258,22 @@ def drift_chart(title: str, series: dict[str, Any], signals: dict[str, str | Non
     return {"data": data, "layout": base_layout(title, height=300)}
 
 
+def pass_through_trend(series: dict[str, tuple[list[str], list[float]]], limit: float) -> Figure:
+    """Per annotator, the share of wrong drafts on gold kept as is, per week."""
+    title = "Wrong drafts passed through, per week"
+    if not series:
+        return empty(title, "No wrong drafts on gold items yet.")
+    data = [
+        {"type": "scatter", "mode": "lines+markers", "name": name, "x": x, "y": y}
+        for name, (x, y) in series.items()
+    ]
+    shape, note = hline(limit, f"over-trust limit {100 * limit:.0f}%", BREACH)
+    layout = base_layout(
+        title, yaxis={"range": [0, 1.05], "tickformat": ".0%"}, shapes=[shape], annotations=[note]
+    )
+    return {"data": data, "layout": layout}
+
+
 # --- operations --------------------------------------------------------------------------
 
 

@@ -240,3 +240,11 @@ def test_window_needs_submission_times_and_a_fixed_frequency() -> None:
     timed = RUBBER_STAMP.assign(submitted_at=pd.Timestamp("2026-03-02", tz="UTC"))
     with pytest.raises(ValueError, match="window"):
         review_drafts(DRAFTS, timed, GOLD, 0.5, gold_items=[1, 3], window="1M")
+
+
+def test_window_over_no_decisions_is_empty() -> None:
+    none = RUBBER_STAMP.iloc[:0].assign(submitted_at=pd.Series([], dtype="datetime64[ns, UTC]"))
+
+    result = review_drafts(DRAFTS, none, GOLD, 0.5, gold_items=[1, 3], window="7D")
+
+    assert result.by_window.empty and result.annotators.empty

@@ -21,7 +21,7 @@ from apps.dashboards.filters import PageFilters
 from apps.dashboards.selectors.agreement import agreement_grid
 from apps.dashboards.selectors.names import ProjectNames, project_names
 from apps.dashboards.selectors.quality_ops import (
-    draft_table,
+    draft_section,
     drift_section,
     gold_table,
     rules_table,
@@ -260,6 +260,6 @@ def qa_page(project: Project, filters: PageFilters, drift_key: str | None) -> Pa
     page.figures["confusion"] = figures.confusion(labels, matrix)
     drift_section(page, result.get("drift", {}), names, drift_key)
     page.add(gold_table(project.pk))
-    page.add(draft_table(project, filters, names))
+    draft_section(page, project, filters, names)
     page.add(rules_table(project.pk, filters))
     return page

@@ -138,8 +138,14 @@ def gold_table(project_id: int, stale_days: int = 30) -> Table:
     )
 
 
-def draft_table(project: Project, filters: PageFilters, names: ProjectNames) -> Table:
-    """Who keeps the model's drafts as they are, and who passes wrong ones through on gold."""
+TREND_WINDOW = "7D"
+
+
+def draft_section(
+    page: PageData, project: Project, filters: PageFilters, names: ProjectNames
+) -> None:
+    """Who keeps the model's drafts as they are, and who passes wrong ones through on gold: the
+    table, and each annotator's weekly pass-through."""
     params = default_params(project.pk)
     review = cached(
         "drafts",
@@ -152,8 +158,15 @@ def draft_table(project: Project, filters: PageFilters, names: ProjectNames) -> 
             cohort_id=filters.cohort_id,
             class_id=filters.class_id,
             params=params,
+            window=TREND_WINDOW,
         ),
     )
+    series: dict[str, tuple[list[str], list[float]]] = {}
+    for row in review["by_window"]:
+        x, y = series.setdefault(names.pseudonym(row["annotator_id"]), ([], []))
+        x.append(row["window_start"][:10])  # ISO date of the window start
+        y.append(row["pass_through_rate"])
+    page.figures["draft_trend"] = figures.pass_through_trend(series, params.max_pass_through)
     rows = [
         {
             **row,
@@ -167,7 +180,7 @@ def draft_table(project: Project, filters: PageFilters, names: ProjectNames) -> 
     ]
     totals = review["totals"]
     rate = totals["draft_error_rate"]
-    return Table(
+    table = Table(
         "drafts",
         "Drafts: kept as is, and wrong drafts passed through (gold items)",
         [
@@ -196,6 +209,7 @@ def draft_table(project: Project, filters: PageFilters, names: ProjectNames) -> 
         ),
         empty="No submissions over pre-labels for these filters.",
     )
+    page.add(table)
 
 
 def _interval(low: float | None, high: float | None) -> str:

@@ -183,7 +183,7 @@ def review_drafts(
     by_window = None
     if window is not None:
         require_columns(decisions, ["submitted_at"], "decisions")
-        submitted = pd.Series(decisions["submitted_at"].to_numpy(), index=frame.index)
+        submitted = decisions["submitted_at"].set_axis(frame.index)
         frame["window_start"] = window_floor(submitted, window, "decisions")
         by_window = _per_window(frame)
     drafts_out = pd.DataFrame(
