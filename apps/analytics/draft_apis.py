@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -15,7 +14,7 @@ from apps.common.ids import IdField
 from apps.common.roles import MANAGERS
 from apps.common.views import RoleScopedApi
 from apps.projects.models import Cohort, LabelClass
-from labelqc.drift.series import SeriesInputError, window_floor
+from labelqc.drift.series import SeriesInputError, check_window
 
 
 class DraftReviewQuery(serializers.Serializer):
@@ -35,7 +34,7 @@ class DraftReviewQuery(serializers.Serializer):
     def validate_window(self, value: str | None) -> str | None:
         if value is not None:
             try:
-                window_floor(pd.Series([pd.Timestamp("2026-01-01", tz="UTC")]), value)
+                check_window(value)
             except SeriesInputError as error:
                 raise serializers.ValidationError(str(error).removeprefix("window: ")) from error
         return value

@@ -69,6 +69,11 @@ def window_floor(created_at: pd.Series, window: str, frame_name: str = "frame") 
         ) from error
 
 
+def check_window(window: str) -> None:
+    """Raise SeriesInputError unless `window` is a fixed-length frequency window_floor takes."""
+    window_floor(pd.Series([pd.Timestamp("2024-01-01", tz="UTC")]), window)
+
+
 def window_stats(
     frame: pd.DataFrame,
     entity_col: str,

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelqc.drift.series import SeriesInputError, window_floor
+from labelqc.drift.series import SeriesInputError, check_window
 from labelqc.geometry import IouThreshold, thresholds_for_classes
 from labelqc.quality import DEFAULT_DENSITY_BUCKETS
 from labelqc.quality.missing import DensityBucket
@@ -105,7 +105,7 @@ class ReportParams:
         if not self.density_buckets:
             raise ReportInputError("density_buckets: expected at least one bucket")
         try:
-            window_floor(pd.Series([pd.Timestamp("2024-01-01", tz="UTC")]), self.window)
+            check_window(self.window)
         except SeriesInputError as error:
             raise ReportInputError(f"window: {self.window!r} is not a fixed frequency") from error
         chart_checks = (
