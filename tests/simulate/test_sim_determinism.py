@@ -5,36 +5,19 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import pandas as pd
 
 from labelqc.simulate import DEMO_IMAGE_NAMES, demo_spec, scaled_spec, simulate_program
-
-FRAMES = (
-    "items",
-    "truth",
-    "gold",
-    "tasks",
-    "annotations",
-    "annotators",
-    "cohorts",
-    "reviews",
-    "faults",
-)
-
-
-def _assert_same(first, second) -> None:
-    for name in FRAMES:
-        pd.testing.assert_frame_equal(getattr(first, name), getattr(second, name), obj=name)
+from tests.simulate.programs import assert_same_program
 
 
 def test_synthetic_program_is_deterministic() -> None:
     spec = scaled_spec(1500, n_annotators=12)
-    _assert_same(simulate_program(spec), simulate_program(spec))
+    assert_same_program(simulate_program(spec), simulate_program(spec))
 
 
 def test_real_image_program_is_deterministic(demo_images, demo_program) -> None:
     again = simulate_program(demo_spec(), images=demo_images, image_names=DEMO_IMAGE_NAMES)
-    _assert_same(demo_program, again)
+    assert_same_program(demo_program, again)
 
 
 def test_another_seed_gives_another_program() -> None:

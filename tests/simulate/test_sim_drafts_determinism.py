@@ -9,27 +9,15 @@ import numpy as np
 import pandas as pd
 
 from labelqc.simulate import DetectorSpec, scaled_spec, simulate_program
+from tests.simulate.programs import assert_same_program
 
-FRAMES = (
-    "items",
-    "truth",
-    "gold",
-    "tasks",
-    "annotations",
-    "annotators",
-    "cohorts",
-    "reviews",
-    "faults",
-    "drafts",
-)
 SPEC = replace(scaled_spec(1200, n_annotators=12), detector=DetectorSpec())
 LABEL_KEY = ["task_id", "source_ann_id", "class_id", "x", "y", "w", "h"]
 
 
 def test_same_spec_same_program_with_drafts() -> None:
     first, second = simulate_program(SPEC), simulate_program(SPEC)
-    for name in FRAMES:
-        pd.testing.assert_frame_equal(getattr(first, name), getattr(second, name), obj=name)
+    assert_same_program(first, second)
     assert len(first.drafts) > 0 and (first.annotations["draft_id"] >= 0).any()
 
 
