@@ -7,34 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from apps.annotations.models import Annotation
 from apps.common.roles import Role
 from apps.items.models import Item
 from apps.projects.models import Annotator, Project
+from tests.apps.shapes import add_box
 
 CAR = (10, 10, 50, 40)
 PERSON = (100, 10, 40, 60)
 BACKGROUND = (150, 70, 30, 20)
-
-
-def shape(project, item, cls, source, xywh) -> Annotation:
-    x, y, w, h = xywh
-    return Annotation.objects.create(
-        project=project,
-        item=item,
-        source=source,
-        model_id="detector-v1" if source == "prelabel" else "",
-        label_class=cls,
-        geometry_type="box",
-        geometry={"x": x, "y": y, "w": w, "h": h},
-        x=x,
-        y=y,
-        w=w,
-        h=h,
-        area=w * h,
-        created_at="2026-01-01T00:00Z",
-        updated_at="2026-01-01T00:00Z",
-    )
+DETECTOR = "detector-v1"
 
 
 def box(cls, xywh) -> dict:
@@ -90,11 +71,11 @@ def draft_program(project, make_member, client_for, n_gold: int = 1) -> DraftPro
     ]
     regular = Item.objects.create(project=project, width=200, height=100, file_name="r.jpg")
     for gold in golds:
-        shape(project, gold, car, "gold", CAR)
-        shape(project, gold, person, "gold", PERSON)
+        add_box(gold, car, CAR, source="gold")
+        add_box(gold, person, PERSON, source="gold")
         for xywh in (CAR, PERSON, BACKGROUND):
-            shape(project, gold, car, "prelabel", xywh)
-    shape(project, regular, car, "prelabel", CAR)
+            add_box(gold, car, xywh, source="prelabel", model_id=DETECTOR)
+    add_box(regular, car, CAR, source="prelabel", model_id=DETECTOR)
     stamp = make_member(project, Role.ANNOTATOR, "stamp")
     careful = make_member(project, Role.ANNOTATOR, "careful")
     program = DraftProgram(

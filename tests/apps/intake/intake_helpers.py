@@ -10,7 +10,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from skimage import data
 
-from apps.annotations.models import Annotation
 from apps.intake.models import Batch, BatchInspection, BatchItem, InspectionItem
 from apps.items.models import Item
 from apps.workflow.models import Assignment
@@ -49,28 +48,6 @@ def delivery_files() -> dict[str, bytes]:
 
 def uploads(files: dict[str, bytes]) -> list[SimpleUploadedFile]:
     return [SimpleUploadedFile(name, content) for name, content in files.items()]
-
-
-def add_box(item: Item, cls, box, *, author=None, source="human", **attributes) -> Annotation:
-    x, y, w, h = box
-    now = timezone.now()
-    return Annotation.objects.create(
-        project=item.project,
-        item=item,
-        author=author,
-        source=source,
-        label_class=cls,
-        geometry_type="box",
-        geometry={"x": x, "y": y, "w": w, "h": h},
-        x=x,
-        y=y,
-        w=w,
-        h=h,
-        area=w * h,
-        attributes=attributes,
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def submitted(item: Item, member) -> Assignment:

@@ -17,7 +17,8 @@ from apps.intake.models import Batch, BatchItem
 from apps.items.models import Item
 from apps.workflow.models import Assignment
 from labelqc.intake import DEFECT_TYPES, decide, plan_from_table, sample_items
-from tests.apps.intake.intake_helpers import add_box, submitted
+from tests.apps.intake.intake_helpers import submitted
+from tests.apps.shapes import add_box
 
 pytestmark = pytest.mark.django_db
 # Delivered boxes sit at x = 10.125 + i, y = 20.375: figures a leak would show.

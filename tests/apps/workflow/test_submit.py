@@ -6,7 +6,9 @@ import pytest
 
 from apps.annotations.models import Annotation
 from apps.common.roles import Role
+from apps.items.models import Item
 from apps.workflow.models import Assignment, CorrectionEffort, Review
+from tests.apps.shapes import add_box
 from tests.apps.workflow.conftest import box
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +71,7 @@ def test_correction_effort_is_bucketed_against_prelabels(
     assignment = lease(client, queue_project)
     item_id = assignment["item"]["id"]
     for x in (0, 60, 120):
-        prelabel(queue_project, item_id, cls, x)
+        prelabel(item_id, cls, x)
     body = client.post(f"/api/projects/{queue_project.pk}/queue/next/").json()
     assert len(body["prelabels"]) == 3
     # Kept as is; nudged (IoU 0.8); the third deleted.
@@ -91,7 +93,7 @@ def test_resubmission_after_rework_replaces_the_correction_effort(
     client = client_for(annotators[0].user)
     assignment = lease(client, queue_project)
     for x in (0, 60):
-        prelabel(queue_project, assignment["item"]["id"], cls, x)
+        prelabel(assignment["item"]["id"], cls, x)
     # First pass deletes the second draft; the reviewer sends it back; the redo keeps both.
     assert submit(client, assignment, [box(cls, x=0, y=0, w=40, h=40)]).status_code == 201
     reviewer = client_for(make_member(queue_project, Role.REVIEWER).user)
@@ -115,28 +117,15 @@ def test_a_relabeled_draft_is_not_approved_as_is(
     car, person = queue_project.classes.order_by("pk")
     client = client_for(annotators[0].user)
     assignment = lease(client, queue_project)
-    prelabel(queue_project, assignment["item"]["id"], car, 0)
+    prelabel(assignment["item"]["id"], car, 0)
     assert submit(client, assignment, [box(person, x=0, y=0, w=40, h=40)]).status_code == 201
     effort = CorrectionEffort.objects.get(assignment_id=assignment["id"])
     assert (effort.bucket, effort.iou) == ("minor_edit", 1.0)
 
 
-def prelabel(project, item_id, cls, x) -> Annotation:
-    return Annotation.objects.create(
-        project=project,
-        item_id=item_id,
-        source="prelabel",
-        model_id="grabcut",
-        label_class=cls,
-        geometry_type="box",
-        geometry={"x": x, "y": 0, "w": 40, "h": 40},
-        x=x,
-        y=0,
-        w=40,
-        h=40,
-        area=1600,
-        created_at="2026-01-01T00:00Z",
-        updated_at="2026-01-01T00:00Z",
+def prelabel(item_id, cls, x) -> Annotation:
+    return add_box(
+        Item.objects.get(pk=item_id), cls, (x, 0, 40, 40), source="prelabel", model_id="grabcut"
     )
 
 
