@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -31,6 +32,27 @@ def env_bool(name: str, default: bool) -> bool:
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name, "")
     return [part.strip() for part in value.split(",") if part.strip()] or default
+
+
+def env_count(name: str, default: int | None, minimum: int = 1) -> int | None:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < minimum:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number of at least {minimum}, got {value!r}"
+        )
+    return int(value)
+
+
+def env_rate(name: str, default: str) -> str:
+    """A DRF throttle rate ("120/min"), checked here rather than failing on the first request."""
+    value = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(
+            f"{name} must be a rate like '120/min' (per s, min, hour or day), got {value!r}"
+        )
+    return value
 
 
 LABELQC_ENV = os.environ.get("LABELQC_ENV", "embedded")
@@ -168,6 +190,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "apps.common.schema.ApiSchema",
     "EXCEPTION_HANDLER": "apps.common.exceptions.api_exception_handler",
+    # Scoped throttles are set per view (`throttle_scope`); sign-in failures are counted apart
+    # (apps.common.throttling). Behind a proxy, NUM_PROXIES makes the client's address count.
+    "DEFAULT_THROTTLE_RATES": {"item_prompt": env_rate("LABELQC_THROTTLE_PROMPT", "120/min")},
+    "NUM_PROXIES": env_count("LABELQC_NUM_PROXIES", None, minimum=0),
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
@@ -212,6 +238,24 @@ LABELQC_MAX_IMPORT_BYTES = int(os.environ.get("LABELQC_MAX_IMPORT_BYTES", 512 * 
 
 # Celery: no broker configured means tasks run in-process (eager).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+# The cache holds computed page sections, per-annotator rule facts and the throttles' counters:
+# shared by every process through Redis when configured, else per process (the embedded
+# default's single process). A Redis database of its own keeps it apart from the broker's keys.
+LABELQC_CACHE_URL = os.environ.get("LABELQC_CACHE_URL", "").strip() or REDIS_URL
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": LABELQC_CACHE_URL,
+            "KEY_PREFIX": "labelqc",
+        }
+        if LABELQC_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "labelqc"}
+    )
+}
+LABELQC_SIGNIN_FAILURES = env_count("LABELQC_SIGNIN_FAILURES", 10)
+LABELQC_SIGNIN_WINDOW_SECONDS = env_count("LABELQC_SIGNIN_WINDOW_SECONDS", 600)
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL or None)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -4,9 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import ObtainAuthToken
 
 from apps.annotations.apis import (
     AnnotationDetailApi,
@@ -14,6 +12,7 @@ from apps.annotations.apis import (
     ProjectAnnotationsApi,
 )
 from apps.audit.apis import ProjectAuditApi
+from apps.common.signin import AdminSigninForm, SigninTokenApi, SigninView
 from apps.items.apis import ItemDetailApi, ItemImageApi, ProjectItemsApi
 from apps.jobs.apis import JobDetailApi, ProjectJobsApi
 from apps.projects.apis import (
@@ -27,16 +26,8 @@ from apps.projects.apis import (
     ProjectListApi,
 )
 
-TokenApi = extend_schema_view(
-    post=extend_schema(
-        description="Exchange a username and password for the user's API token (the same one on "
-        "every call); send it as `Authorization: Token <key>`. 400 when they do not match an "
-        "active user."
-    )
-)(ObtainAuthToken)
-
 api = [
-    path("auth/token/", TokenApi.as_view(), name="api-token"),
+    path("auth/token/", SigninTokenApi.as_view(), name="api-token"),
     path("projects/", ProjectListApi.as_view(), name="project-list"),
     path("projects/<id:project_id>/", ProjectDetailApi.as_view(), name="project-detail"),
     path("projects/<id:project_id>/classes/", LabelClassListApi.as_view(), name="class-list"),
@@ -78,9 +69,11 @@ def app_api_urls() -> list:
     return patterns
 
 
+admin.site.login_form = AdminSigninForm
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", SigninView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include(api)),
     *app_api_urls(),

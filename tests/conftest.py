@@ -43,6 +43,15 @@ def fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Each test starts with an empty cache: no page section, rule fact or throttle count left
+    over from an earlier test (the embedded default's cache lives as long as the process)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("postgres") and _database_vendor() != "postgresql":
         reason = "needs PostgreSQL: set DATABASE_URL (bin/test runs a PostgreSQL pass)"

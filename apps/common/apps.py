@@ -7,6 +7,7 @@ class CommonConfig(AppConfig):
     label = "common"
 
     def ready(self) -> None:
+        from apps.common import throttling  # noqa: F401  (connects the failed sign-in counter)
         from apps.common.ids import IdConverter
 
         # Before any URLconf is imported: every route names its ids `<id:...>`.

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from apps.common.exceptions import ApiConflict
 from apps.common.roles import LABELERS, MANAGERS, STAFF_ROLES, Role
+from apps.common.throttling import ScopedThrottle
 from apps.common.views import RoleScopedApi
 from apps.items.models import Item, Video
 from apps.jobs.models import Job
@@ -91,10 +92,15 @@ class ProjectPrelabelBackendApi(RoleScopedApi):
 class ItemPromptApi(RoleScopedApi):
     """Re-prompt the model on one item: clicks and/or a box -> one mask (nothing is stored).
 
-    Annotators may prompt only items they hold a lease on (else 404).
+    Annotators may prompt only items they hold a lease on (else 404). Each prompt costs a model
+    call (seconds on CPU when the embedding is not cached), so a user may send at most
+    ``LABELQC_THROTTLE_PROMPT`` of them (default 120 a minute, far above clicking speed); past
+    that, 429 with ``Retry-After``.
     """
 
     access = {"POST": LABELERS}
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "item_prompt"
 
     def project_id_from_url(self) -> int | None:
         item = get_object_or_404(Item.objects.only("project_id"), pk=self.kwargs["item_id"])

@@ -130,3 +130,21 @@ def test_who_may_prompt(project, coins, make_member, client_for):
         assert staff.post(url(coins.item), body, format="json").status_code == 200, role
     finance = client_for(make_member(project, Role.FINANCE).user)
     assert finance.post(url(coins.item), body, format="json").status_code == 403
+
+
+def test_prompts_past_the_users_rate_are_429_and_other_users_go_on(
+    project, coins, lead_client, make_member, client_for, settings
+):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"item_prompt": "2/min"},
+    }
+    box = coins.boxes[0]
+    body = {"box": [box.x, box.y, box.w, box.h], "box_only": True}
+    assert lead_client.post(url(coins.item), body, format="json").status_code == 200
+    assert lead_client.post(url(coins.item), {}, format="json").status_code == 400
+    refused = lead_client.post(url(coins.item), body, format="json")
+    assert refused.status_code == 429, refused.content
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    other = client_for(make_member(project, Role.REVIEWER).user)
+    assert other.post(url(coins.item), body, format="json").status_code == 200

@@ -9,7 +9,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-SERVICE_VARIABLES = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "LABELQC_ENV"}
+SERVICE_VARIABLES = {
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "LABELQC_ENV",
+    "LABELQC_CACHE_URL",
+}
 
 
 def run_python(code: str, *, timeout: int = 120, **env: str) -> subprocess.CompletedProcess:

@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+import pytest
+
 from tests.apps.runtime.embedded_python import run_python
+
+SETUP = (
+    "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='configs.settings'; django.setup();"
+    "from django.conf import settings;"
+)
 
 
 def test_production_refuses_to_start_without_secret_key():
@@ -57,3 +64,35 @@ def test_postgres_prepares_statements_unless_turned_off():
     assert run_python(code, DATABASE_URL=url).stdout.strip() == "5"
     off = run_python(code, DATABASE_URL=url, LABELQC_DB_PREPARE_THRESHOLD="off")
     assert off.stdout.strip() == "None", off.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("LABELQC_THROTTLE_PROMPT", "120 per minute", "LABELQC_THROTTLE_PROMPT must be a rate"),
+        ("LABELQC_THROTTLE_PROMPT", "0/min", "LABELQC_THROTTLE_PROMPT must be a rate"),
+        ("LABELQC_SIGNIN_FAILURES", "0", "LABELQC_SIGNIN_FAILURES must be a whole number"),
+        ("LABELQC_SIGNIN_WINDOW_SECONDS", "ten", "LABELQC_SIGNIN_WINDOW_SECONDS must be"),
+        ("LABELQC_NUM_PROXIES", "-1", "LABELQC_NUM_PROXIES must be a whole number of at least 0"),
+    ],
+)
+def test_bad_throttle_settings_stop_start_up_naming_the_variable(variable, value, message):
+    result = run_python(SETUP, **{variable: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_throttle_settings_are_read_from_the_environment():
+    code = SETUP + (
+        "from rest_framework.settings import api_settings as a;"
+        "print(a.DEFAULT_THROTTLE_RATES['item_prompt'], a.NUM_PROXIES,"
+        " settings.LABELQC_SIGNIN_FAILURES, settings.LABELQC_SIGNIN_WINDOW_SECONDS)"
+    )
+    result = run_python(
+        code,
+        LABELQC_THROTTLE_PROMPT="30/min",
+        LABELQC_NUM_PROXIES="1",
+        LABELQC_SIGNIN_FAILURES="5",
+        LABELQC_SIGNIN_WINDOW_SECONDS="60",
+    )
+    assert result.stdout.split() == ["30/min", "1", "5", "60"], result.stderr
