@@ -12,6 +12,7 @@ from apps.annotations.apis import (
     ProjectAnnotationsApi,
 )
 from apps.audit.apis import ProjectAuditApi
+from apps.common.health import liveness_view, readiness_view
 from apps.common.signin import AdminSigninForm, SigninTokenApi, SigninView
 from apps.items.apis import ItemDetailApi, ItemImageApi, ProjectItemsApi
 from apps.jobs.apis import JobDetailApi, ProjectJobsApi
@@ -72,6 +73,8 @@ def app_api_urls() -> list:
 admin.site.login_form = AdminSigninForm
 
 urlpatterns = [
+    path("healthz", liveness_view, name="healthz"),
+    path("readyz", readiness_view, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/login/", SigninView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -15,7 +15,9 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 def settings_variables() -> set[str]:
     return set(
         re.findall(r"""os\.environ(?:\.get)?\(\s*["']([A-Z0-9_]+)["']""", SETTINGS_SOURCE)
-    ) | set(re.findall(r"""env_(?:bool|list)\(\s*["']([A-Z0-9_]+)["']""", SETTINGS_SOURCE))
+    ) | set(
+        re.findall(r"""env_(?:bool|list|count|rate)\(\s*["']([A-Z0-9_]+)["']""", SETTINGS_SOURCE)
+    )
 
 
 def test_services_of_the_topology_are_present():
@@ -45,3 +47,8 @@ def test_app_environment_names_are_read_by_settings():
         unknown = set(environment) - known
         assert not unknown, f"{name} sets variables settings.py never reads: {unknown}"
     assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "LABELQC_SAM2_CHECKPOINT"} <= known
+
+
+def test_web_is_healthy_only_when_ready():
+    check = " ".join(COMPOSE["services"]["web"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:8000/readyz" in check
