@@ -254,6 +254,7 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "labelqc"}
     )
 }
+LABELQC_TOKEN_MAX_AGE_DAYS = env_count("LABELQC_TOKEN_MAX_AGE_DAYS", 30)
 LABELQC_SIGNIN_FAILURES = env_count("LABELQC_SIGNIN_FAILURES", 10)
 LABELQC_SIGNIN_WINDOW_SECONDS = env_count("LABELQC_SIGNIN_WINDOW_SECONDS", 600)
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)

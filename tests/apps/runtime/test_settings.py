@@ -73,6 +73,7 @@ def test_postgres_prepares_statements_unless_turned_off():
         ("LABELQC_THROTTLE_PROMPT", "0/min", "LABELQC_THROTTLE_PROMPT must be a rate"),
         ("LABELQC_SIGNIN_FAILURES", "0", "LABELQC_SIGNIN_FAILURES must be a whole number"),
         ("LABELQC_SIGNIN_WINDOW_SECONDS", "ten", "LABELQC_SIGNIN_WINDOW_SECONDS must be"),
+        ("LABELQC_TOKEN_MAX_AGE_DAYS", "0", "LABELQC_TOKEN_MAX_AGE_DAYS must be a whole number"),
         ("LABELQC_NUM_PROXIES", "-1", "LABELQC_NUM_PROXIES must be a whole number of at least 0"),
     ],
 )

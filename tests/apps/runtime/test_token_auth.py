@@ -1,8 +1,12 @@
-"""`Authorization: Token <key>`: the hand-written lookup answers as DRF's own does."""
+"""`Authorization: Token <key>`: the hand-written lookup answers as DRF's own does; tokens expire
+and can be revoked."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -55,3 +59,46 @@ def test_membership_lookup_returns_the_project_with_converted_fields(project, an
     annotator.is_active = False
     annotator.save()
     assert membership_for(user=annotator.user, project_id=project.pk) is None
+
+
+def sign_in(user) -> str:
+    response = APIClient().post(
+        "/api/auth/token/", {"username": user.username, "password": "pw-123456"}
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+def test_a_token_expires_after_its_max_age_and_sign_in_replaces_it(project, annotator, settings):
+    settings.LABELQC_TOKEN_MAX_AGE_DAYS = 30
+    key = sign_in(annotator.user)
+    assert sign_in(annotator.user) == key  # the same key while it is valid
+    Token.objects.filter(key=key).update(created=timezone.now() - timedelta(days=30, seconds=1))
+    expired = token_client(key).get(f"/api/projects/{project.pk}/me/stats/")
+    assert expired.status_code == 401
+    assert expired.json()["detail"] == "Token expired; sign in again for a new one."
+    fresh = sign_in(annotator.user)
+    assert fresh != key
+    assert token_client(fresh).get(f"/api/projects/{project.pk}/me/stats/").status_code == 200
+    assert not Token.objects.filter(key=key).exists()
+
+
+def test_a_token_a_day_short_of_its_max_age_still_works(project, annotator, settings):
+    settings.LABELQC_TOKEN_MAX_AGE_DAYS = 30
+    key = sign_in(annotator.user)
+    Token.objects.filter(key=key).update(created=timezone.now() - timedelta(days=29))
+    assert token_client(key).get(f"/api/projects/{project.pk}/me/stats/").status_code == 200
+
+
+def test_revoking_a_token_signs_out_every_client_using_it(project, annotator):
+    key = sign_in(annotator.user)
+    assert token_client(key).delete("/api/auth/token/").status_code == 204
+    refused = token_client(key).get(f"/api/projects/{project.pk}/me/stats/")
+    assert refused.status_code == 401 and refused.json()["detail"] == "Invalid token."
+    assert sign_in(annotator.user) != key
+
+
+def test_revoking_needs_credentials(annotator):
+    response = APIClient().delete("/api/auth/token/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
