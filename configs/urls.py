@@ -14,6 +14,7 @@ from apps.annotations.apis import (
 from apps.audit.apis import ProjectAuditApi
 from apps.common.health import liveness_view, readiness_view
 from apps.common.signin import AdminSigninForm, SigninTokenApi, SigninView
+from apps.dashboards.metrics_api import MetricsApi
 from apps.items.apis import ItemDetailApi, ItemImageApi, ProjectItemsApi
 from apps.jobs.apis import JobDetailApi, ProjectJobsApi
 from apps.projects.apis import (
@@ -75,6 +76,7 @@ admin.site.login_form = AdminSigninForm
 urlpatterns = [
     path("healthz", liveness_view, name="healthz"),
     path("readyz", readiness_view, name="readyz"),
+    path("metrics", MetricsApi.as_view(), name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/login/", SigninView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
