@@ -52,3 +52,9 @@ def test_app_environment_names_are_read_by_settings():
 def test_web_is_healthy_only_when_ready():
     check = " ".join(COMPOSE["services"]["web"]["healthcheck"]["test"])
     assert "http://127.0.0.1:8000/readyz" in check
+
+
+def test_workers_are_healthy_only_while_their_node_answers_a_ping():
+    for name in ("worker", "worker-gpu"):
+        check = " ".join(COMPOSE["services"][name]["healthcheck"]["test"])
+        assert "celery -A configs inspect ping" in check and "celery@$$HOSTNAME" in check, name
