@@ -16,6 +16,7 @@ client's address is read from ``X-Forwarded-For`` (DRF's rule); otherwise it is 
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from typing import Any
@@ -30,6 +31,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
 KEY_PREFIX = "labelqc:signin-failures"
+logger = logging.getLogger("labelqc.signin")
 
 
 def client_address(request: Any) -> str:
@@ -71,8 +73,18 @@ def record_signin_failure(request: Any) -> int:
 
 @receiver(user_login_failed, dispatch_uid="labelqc-signin-failure")
 def _count_failed_signin(sender: Any, credentials: dict, request: Any = None, **kwargs) -> None:
-    if request is not None:
-        record_signin_failure(request)
+    if request is None:
+        return
+    address = client_address(request)
+    failures = record_signin_failure(request)
+    # operators read guessing in the logs; the password is never logged (Django masks it)
+    log = logger.warning if failures >= settings.LABELQC_SIGNIN_FAILURES else logger.info
+    log(
+        "failed sign-in for %r from %s (%d in this window)",
+        credentials.get("username", ""),
+        address,
+        failures,
+    )
 
 
 def throttled_message(seconds: int) -> str:

@@ -94,3 +94,16 @@ def test_behind_a_proxy_the_forwarded_address_counts(alice, settings):
     assert blocked.status_code == 429
     allowed = token_attempt("right-pw-1", address=proxy, HTTP_X_FORWARDED_FOR="203.0.113.6")
     assert allowed.status_code == 200
+
+
+def test_failures_are_logged_with_the_address_and_never_the_password(alice, caplog):
+    caplog.set_level("INFO", logger="labelqc.signin")
+    for _ in range(3):
+        token_attempt("guess-pw-9")
+    messages = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "labelqc.signin"]
+    assert messages[0] == (
+        "INFO",
+        "failed sign-in for 'alice' from 198.51.100.7 (1 in this window)",
+    )
+    assert messages[-1][0] == "WARNING"  # the failure that reaches the limit
+    assert "guess-pw-9" not in caplog.text
