@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from apps.common.exceptions import ServiceValidationError
 from apps.common.permissions import AUTHENTICATED
-from apps.common.roles import ADMINS, ALL_ROLES, LEADS, MANAGERS
+from apps.common.roles import ADMINS, ALL_ROLES, LEADS, MANAGERS, Role
 from apps.common.views import RoleScopedApi
 from apps.projects import selectors, services
 from apps.projects.models import Annotator, Cohort, LabelClass, Project
@@ -207,6 +207,17 @@ def _cohort(project_id: int, cohort_id: int | None) -> Cohort | None:
     return cohort
 
 
+def _admin_only_for_admins(role: str | None, *, grants: str | None, member=None) -> None:
+    """A lead manages members, but the admin role (which may delete the project) and admins'
+    memberships stay with admins: otherwise a lead could make themselves one."""
+    if role == Role.ADMIN:
+        return
+    if grants == Role.ADMIN or (member is not None and member.role == Role.ADMIN):
+        raise PermissionDenied(
+            "Only an admin may grant the admin role or change an admin's membership."
+        )
+
+
 class AnnotatorListApi(RoleScopedApi):
     access = {"GET": MANAGERS, "POST": LEADS}
 
@@ -221,10 +232,12 @@ class AnnotatorListApi(RoleScopedApi):
     @extend_schema(request=AnnotatorInput, responses={201: AnnotatorOutput})
     def post(self, request: Request, project_id: int) -> Response:
         """Add an existing user (by username) to the project with a role (annotator by default) and
-        an optional cohort of this project; a 400 when the user is unknown or already a member."""
+        an optional cohort of this project; a 400 when the user is unknown or already a member,
+        a 403 when a lead tries to add an admin."""
         payload = AnnotatorInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
+        _admin_only_for_admins(self.get_role(request), grants=data["role"])
         member = services.annotator_add(
             actor=request.user,
             project_id=self.project_id,
@@ -249,13 +262,14 @@ class AnnotatorDetailApi(RoleScopedApi):
     @extend_schema(request=AnnotatorUpdateInput, responses=AnnotatorOutput)
     def patch(self, request: Request, annotator_id: int) -> Response:
         """Change a member's role or cohort, or deactivate them (`is_active: false`: they lose all
-        access to the project). Audited."""
+        access to the project). Audited. Only an admin may grant the admin role or change an
+        admin's membership (403 for a lead)."""
         payload = AnnotatorUpdateInput(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
+        target = Annotator.objects.get(pk=annotator_id)
+        _admin_only_for_admins(self.get_role(request), grants=data.get("role"), member=target)
         if "cohort" in data:
             data["cohort"] = _cohort(self.project_id, data["cohort"])
-        member = services.annotator_update(
-            actor=request.user, member=Annotator.objects.get(pk=annotator_id), data=data
-        )
+        member = services.annotator_update(actor=request.user, member=target, data=data)
         return Response(AnnotatorOutput(member).data)
