@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from apps.audit.models import AuditEvent
 from apps.common.ids import IdField
-from apps.common.roles import MANAGERS
+from apps.common.roles import COST_READERS, MANAGERS
 from apps.common.views import RoleScopedApi
 
 
@@ -43,7 +43,8 @@ class AuditEventOutput(serializers.ModelSerializer):
 class ProjectAuditApi(RoleScopedApi):
     """The project's audit trail, newest first: who changed what, with before/after snapshots and
     the reason. Filter by action, entity type and id, actor (user id) and time (`since` inclusive,
-    `until` exclusive); paginated."""
+    `until` exclusive); paginated. Cost events (rate cards, budgets, scenarios) are left out for
+    roles that may not read costs (QA managers)."""
 
     access = {"GET": MANAGERS}
 
@@ -62,4 +63,7 @@ class ProjectAuditApi(RoleScopedApi):
             "created_at__lt": f.get("until"),
         }
         query = query.filter(**{k: v for k, v in lookups.items() if v is not None}).order_by("-id")
+        if self.get_role(request) not in COST_READERS:
+            # cost events carry rates and budgets, which the cost API refuses these roles
+            query = query.exclude(action__startswith="cost.")
         return self.paginate(request, query, AuditEventOutput)

@@ -23,3 +23,5 @@ LABELERS = frozenset(
     {Role.ANNOTATOR, Role.REVIEWER, Role.QA_MANAGER, Role.PROJECT_LEAD, Role.ADMIN}
 )
 NON_FINANCE = ALL_ROLES - {Role.FINANCE}
+# Rates, budgets and costs: finance and those who run the program, not QA or labelers.
+COST_READERS = frozenset({Role.FINANCE, Role.PROJECT_LEAD, Role.ADMIN})

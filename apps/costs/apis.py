@@ -10,7 +10,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.common.roles import Role
+from apps.common.roles import COST_READERS, Role
 from apps.common.views import RoleScopedApi
 from apps.costs import selectors, services
 from apps.costs.models import Budget, CostReport, RateCard, ReportStatus, Scenario
@@ -30,7 +30,6 @@ from apps.costs.serializers import (
 from apps.costs.services.tables import to_csv
 
 COST_EDITORS = frozenset({Role.FINANCE, Role.PROJECT_LEAD, Role.ADMIN})
-COST_READERS = frozenset({Role.FINANCE, Role.PROJECT_LEAD, Role.ADMIN})
 
 
 def valid(serializer_class: type, data: object, **kwargs: object) -> dict:

@@ -76,3 +76,25 @@ def test_a_member_of_another_project_is_refused(project, make_member, client_for
     for method, url, body in cost_requests(project, *cost_objects):
         response = getattr(outsider, method)(url, body, format="json")
         assert response.status_code == 403, (method, url)
+
+
+def test_the_audit_trail_hides_cost_events_from_roles_that_may_not_read_costs(
+    project, make_member, client_for
+):
+    finance = client_for(make_member(project, Role.FINANCE).user)
+    card = {"vendor": "Acme", "rate_unit": "label", "rate_amount": 0.37}
+    assert finance.post(f"/api/projects/{project.pk}/costs/rate-cards/", card).status_code == 201
+    assert (
+        finance.put(f"/api/projects/{project.pk}/costs/budget/", {"amount": 9}).status_code == 200
+    )
+    lead = client_for(make_member(project, Role.PROJECT_LEAD).user)
+    assert lead.post(f"/api/projects/{project.pk}/cohorts/", {"name": "B"}).status_code == 201
+    audit = f"/api/projects/{project.pk}/audit/"
+    lead_actions = {e["action"] for e in lead.get(audit).json()["results"]}
+    assert {"cost.rate_card.create", "cost.budget.set", "cohort.create"} <= lead_actions
+    qa = client_for(make_member(project, Role.QA_MANAGER).user)
+    for query in ("", "?entity_type=costs.ratecard", "?action=cost.budget.set"):
+        events = qa.get(audit + query).json()["results"]
+        assert not any(e["action"].startswith("cost.") for e in events), query
+        assert "0.37" not in str(events)
+    assert {e["action"] for e in qa.get(audit).json()["results"]} == {"cohort.create"}
