@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.common.exceptions import ServiceValidationError
+from apps.common.pagination import DefaultPagination
 from apps.common.permissions import AUTHENTICATED
 from apps.common.roles import ADMINS, ALL_ROLES, LEADS, MANAGERS, Role
 from apps.common.views import RoleScopedApi
@@ -24,19 +25,26 @@ from apps.projects.serializers import (
     LabelClassUpdateInput,
     ProjectInput,
     ProjectOutput,
+    ProjectSummaryOutput,
     ProjectUpdateInput,
+    project_for_role_output,
 )
 
 
 class ProjectListApi(RoleScopedApi):
     access = {"GET": AUTHENTICATED, "POST": AUTHENTICATED}
 
-    @extend_schema(responses=ProjectOutput(many=True))
+    @extend_schema(responses=project_for_role_output(many=True))
     def get(self, request: Request) -> Response:
-        """Projects the caller is an active member of (every project for superusers); paginated."""
-        return self.paginate(
-            request, selectors.projects_visible_to(user=request.user), ProjectOutput
+        """Projects the caller is an active member of (every project for superusers); paginated.
+        Full settings where the caller manages the project, a summary elsewhere."""
+        paginator = DefaultPagination()
+        page = paginator.paginate_queryset(
+            selectors.projects_visible_to(user=request.user), request, view=self
         )
+        managed = selectors.project_ids_managed_by(user=request.user)
+        data = [project_output(p, full=managed is None or p.pk in managed) for p in page]
+        return paginator.get_paginated_response(data)
 
     @extend_schema(request=ProjectInput, responses={201: ProjectOutput})
     def post(self, request: Request) -> Response:
@@ -59,10 +67,12 @@ class ProjectDetailApi(RoleScopedApi):
         services.project_delete(actor=request.user, project=Project.objects.get(pk=self.project_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses=ProjectOutput)
+    @extend_schema(responses=project_for_role_output())
     def get(self, request: Request, project_id: int) -> Response:
-        """One project with its settings, for any member."""
-        return Response(ProjectOutput(Project.objects.get(pk=self.project_id)).data)
+        """One project: with its settings for QA managers, leads and admins; the summary (no
+        gold, honeypot, review or fault settings) for annotators, reviewers and finance."""
+        project = Project.objects.get(pk=self.project_id)
+        return Response(project_output(project, full=self.get_role(request) in MANAGERS))
 
     @extend_schema(request=ProjectUpdateInput, responses=ProjectOutput)
     def patch(self, request: Request, project_id: int) -> Response:
@@ -76,6 +86,10 @@ class ProjectDetailApi(RoleScopedApi):
             data=payload.validated_data,
         )
         return Response(ProjectOutput(project).data)
+
+
+def project_output(project: Project, *, full: bool) -> dict:
+    return (ProjectOutput if full else ProjectSummaryOutput)(project).data
 
 
 def _class_parent(project_id: int, data: dict) -> dict:

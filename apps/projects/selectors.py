@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from apps.common.roles import MANAGERS
 from apps.common.rows import ModelColumns, cursor, fetch_one, table
 from apps.projects.models import Annotator, Cohort, LabelClass, Project
 
@@ -37,6 +38,17 @@ def projects_visible_to(*, user: Any) -> QuerySet[Project]:
     if user.is_superuser:
         return Project.objects.all()
     return Project.objects.filter(annotators__user=user, annotators__is_active=True).distinct()
+
+
+def project_ids_managed_by(*, user: Any) -> set[int] | None:
+    """Projects where the user sees the full settings (a managing role); None: every project."""
+    if user.is_superuser:
+        return None
+    return set(
+        Annotator.objects.filter(user=user, is_active=True, role__in=MANAGERS).values_list(
+            "project_id", flat=True
+        )
+    )
 
 
 def classes_of(*, project_id: int) -> QuerySet[LabelClass]:

@@ -4,6 +4,7 @@ import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from apps.common.ids import IdField
@@ -71,6 +72,26 @@ class ProjectOutput(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class ProjectSummaryOutput(serializers.ModelSerializer):
+    """What every member sees: the gold, honeypot, review and fault settings are left out (an
+    annotator who knew the honeypot schedule could tell which items are scored)."""
+
+    class Meta:
+        model = Project
+        fields = ["id", "name", "description", "lease_minutes", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+def project_for_role_output(many: bool = False) -> PolymorphicProxySerializer:
+    """The schema of a project answer: full settings for managers, else the summary."""
+    return PolymorphicProxySerializer(
+        component_name="ProjectForRole",
+        serializers=[ProjectOutput, ProjectSummaryOutput],
+        resource_type_field_name=None,
+        many=many,
+    )
 
 
 class LabelClassInput(serializers.Serializer):
