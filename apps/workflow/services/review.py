@@ -6,13 +6,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.annotations.models import Annotation
 from apps.annotations.services import annotation_update
 from apps.audit.services import audited_change
 from apps.common.exceptions import ServiceValidationError
+from apps.common.roles import Role
 from apps.projects.models import Annotator, Project
 from apps.workflow.models import Assignment, AssignmentStatus, Review, ReviewStatus
 from apps.workflow.services.submit import AssignmentConflict
@@ -83,6 +84,13 @@ def decide_review(
             and review.lease_expires_at > timezone.now()
         ):
             raise AssignmentConflict("this review is leased to another reviewer", review.status)
+        if (
+            member is not None
+            and role != Role.ADMIN
+            and review.assignment.annotator_id == member.pk
+        ):
+            # the pull never serves one's own work; a decision by id must not get round that
+            raise AssignmentConflict("nobody reviews their own work", review.status)
         with audited_change(actor=actor, action=f"review.{decision}", entity=review, reason=reason):
             assignment = review.assignment
             if decision == "edit":
@@ -113,9 +121,12 @@ def decide_review(
                 review.status = ReviewStatus.APPROVED
             elif decision == "reject":
                 review.status = ReviewStatus.REJECTED
-                Assignment.objects.filter(pk=assignment.pk).update(
-                    status=AssignmentStatus.REWORK, rework_cycles=assignment.rework_cycles + 1
-                )
+                # F() and the status guard: an intake inspection may send the same submission
+                # back at the same moment; one redo answers both, so it is one cycle, not a lost
+                # or a double increment.
+                Assignment.objects.filter(
+                    pk=assignment.pk, status=AssignmentStatus.SUBMITTED
+                ).update(status=AssignmentStatus.REWORK, rework_cycles=F("rework_cycles") + 1)
             else:
                 review.status = ReviewStatus.ESCALATED
                 Review.objects.create(

@@ -108,3 +108,32 @@ def test_nobody_reviews_their_own_work(submitted, queue_project, annotators, cli
 
 def test_annotators_cannot_review(submitted, queue_project, annotators, client_for):
     assert next_review(client_for(annotators[1].user), queue_project).status_code == 403
+
+
+def test_nobody_decides_the_review_of_their_own_work(
+    submitted, queue_project, annotators, client_for, make_member
+):
+    author = annotators[0]
+    author.role = Role.REVIEWER
+    author.save()
+    own = client_for(author.user)
+    assert next_review(own, queue_project).status_code == 204  # the pull skips it
+    review = Review.objects.get(assignment=submitted)
+    refused = decide(own, review.pk, decision="approve")
+    assert refused.status_code == 409, refused.content
+    assert "nobody reviews their own work" in refused.json()["detail"]
+    review.refresh_from_db()
+    assert review.status == "pending"
+    admin = client_for(make_member(queue_project, Role.ADMIN).user)
+    assert decide(admin, review.pk, decision="approve").status_code == 200
+
+
+def test_a_reject_after_an_intake_send_back_is_the_same_rework_cycle(
+    submitted, queue_project, reviewer
+):
+    review = next_review(reviewer, queue_project).json()
+    # an intake inspection sent the submission back between the pull and the decision
+    Assignment.objects.filter(pk=submitted.pk).update(status="rework", rework_cycles=1)
+    assert decide(reviewer, review["id"], decision="reject", reason="loose").status_code == 200
+    submitted.refresh_from_db()
+    assert submitted.status == "rework" and submitted.rework_cycles == 1
