@@ -195,7 +195,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"item_prompt": env_rate("LABELQC_THROTTLE_PROMPT", "120/min")},
     "NUM_PROXIES": env_count("LABELQC_NUM_PROXIES", None, minimum=0),
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "apps.common.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],

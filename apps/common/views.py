@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from apps.common.pagination import DefaultPagination
+from apps.common.parsers import check_query_params
 from apps.common.permissions import RoleAccess, role_of
 
 
@@ -18,6 +19,10 @@ class RoleScopedApi(APIView):
 
     permission_classes = [IsAuthenticated, RoleAccess]
     access: ClassVar[dict[str, frozenset[str]]] = {}
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        check_query_params(request.query_params)
 
     def project_id_from_url(self) -> int | None:
         """Default: the URL names the project. Detail views override to look the object up.

@@ -6,10 +6,11 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.common.parsers import JSONParser
 from apps.common.roles import LEADS, MANAGERS, STAFF_ROLES
 from apps.common.views import RoleScopedApi
 from apps.items import selectors, services
