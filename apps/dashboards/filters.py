@@ -6,7 +6,7 @@ Bad input is a 400 that names the field (PageInputError carries field -> message
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -53,6 +53,9 @@ class FilterForm(forms.Form):
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("until", "must not be before since")
+        if until and until >= date.max:
+            # the query ends at the end of `until`, i.e. the next day, which must exist
+            self.add_error("until", f"must be before {date.max.isoformat()}")
         if data.get("format") == "csv" and not data.get("table"):
             self.add_error("table", "name the table to download")
         return data

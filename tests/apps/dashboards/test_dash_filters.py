@@ -24,6 +24,7 @@ def qa_client(project, make_member):
         ("since=yesterday", "since"),
         ("until=2024-13-01", "until"),
         ("since=2024-03-10&until=2024-03-01", "until"),
+        ("until=9999-12-31", "until"),
         ("cohort=abc", "cohort"),
         ("cohort=0", "cohort"),
         ("label_class=-3", "label_class"),
