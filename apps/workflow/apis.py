@@ -165,7 +165,8 @@ class MyStatsApi(RoleScopedApi):
 
 class ReviewNextApi(RoleScopedApi):
     """Lease the caller's next review in `?queue=` (default `review`): the one they already hold
-    there, else the highest-priority, earliest-due pending one, never their own work. 200 with the
+    there, else the highest-priority, earliest-due pending one, never their own work nor an item
+    an open blind intake inspection samples (it waits until the inspection is decided). 200 with the
     review, its item and the item's non-gold annotations (authors as pseudonyms); 204 when the queue
     is empty; 403 for callers who are not project members."""
 

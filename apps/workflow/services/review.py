@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.annotations.models import Annotation
+from apps.annotations.selectors import blind_inspection_items
 from apps.annotations.services import annotation_update
 from apps.audit.services import audited_change
 from apps.common.exceptions import ServiceValidationError
@@ -36,6 +37,9 @@ def pull_review(*, member: Annotator, queue: str) -> Review | None:
         candidates = (
             Review.objects.filter(available, project_id=project.pk, queue=queue)
             .exclude(assignment__annotator=member)  # nobody reviews their own work
+            # a blind intake inspection's reviewers must not see the delivered labels: its items
+            # wait until it is decided
+            .exclude(assignment__item_id__in=blind_inspection_items())
             .order_by("-priority", "due_at", "id")
         )
         if connection.vendor == "postgresql":

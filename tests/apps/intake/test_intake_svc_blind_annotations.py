@@ -8,6 +8,7 @@ from django.utils import timezone
 from apps.annotations.models import Annotation
 from apps.common.roles import Role
 from apps.intake.models import Batch, BatchInspection, InspectionItem
+from apps.workflow.models import Assignment, Review
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,13 @@ def test_reviewers_do_not_see_delivered_labels_of_blind_samples(
         review_mode="blind",
     )
     InspectionItem.objects.create(inspection=inspection, item=item)
+    submitted = Assignment.objects.create(
+        project=project, item=item, slot=0, annotator=author, status="submitted"
+    )
+    Review.objects.create(project=project, assignment=submitted)
     reviewer = client_for(make_member(project, Role.REVIEWER).user)
+    next_review = f"/api/projects/{project.pk}/reviews/next/?queue=review"
+    assert reviewer.post(next_review).status_code == 204  # its review waits
     qa = client_for(make_member(project, Role.QA_MANAGER).user)
     url = f"/api/projects/{project.pk}/annotations/"
     assert reviewer.get(url).json()["count"] == 0
@@ -46,3 +53,5 @@ def test_reviewers_do_not_see_delivered_labels_of_blind_samples(
     inspection.status = "decided"
     inspection.save()
     assert reviewer.get(url).json()["count"] == 1
+    served = reviewer.post(next_review)
+    assert served.status_code == 200 and served.json()["assignment"] == submitted.pk
