@@ -22,12 +22,14 @@ def annotations_for(
     created_after: datetime | None = None,
     created_before: datetime | None = None,
 ) -> QuerySet[Annotation]:
-    """Annotations a role may read: an annotator sees only their own human work, never gold."""
+    """Annotations a role may read: an annotator sees only their own human work, never gold; a
+    reviewer everything but gold and blind-inspected items."""
     query = Annotation.objects.filter(project_id=project_id)
     if role == Role.ANNOTATOR:
         query = query.filter(author_id=getattr(member, "pk", -1)).exclude(source=Source.GOLD)
     if role == Role.REVIEWER:
-        query = query.exclude(item_id__in=blind_inspection_items())
+        # reviewers who annotate are scored on honeypots: no gold answers for them either
+        query = query.exclude(item_id__in=blind_inspection_items()).exclude(source=Source.GOLD)
     filters: dict[str, Any] = {
         "item_id": item,
         "author_id": annotator,
@@ -49,9 +51,9 @@ def annotation_in_scope(
         annotation.author_id != getattr(member, "pk", None) or annotation.source == Source.GOLD
     ):
         return None
-    if (
-        role == Role.REVIEWER
-        and blind_inspection_items().filter(item_id=annotation.item_id).exists()
+    if role == Role.REVIEWER and (
+        annotation.source == Source.GOLD
+        or blind_inspection_items().filter(item_id=annotation.item_id).exists()
     ):
         return None
     return annotation

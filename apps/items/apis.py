@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +22,8 @@ from apps.items.serializers import (
     ItemUpdateInput,
     ItemUploadInput,
     ItemUriInput,
+    ItemWithoutGoldOutput,
+    item_for_role_output,
 )
 
 
@@ -28,14 +31,17 @@ class ProjectItemsApi(RoleScopedApi):
     access = {"GET": STAFF_ROLES, "POST": LEADS}
     parser_classes = [MultiPartParser, JSONParser]
 
-    @extend_schema(parameters=[ItemFilterInput], responses=ItemOutput(many=True))
+    @extend_schema(parameters=[ItemFilterInput], responses=item_for_role_output(many=True))
     def get(self, request: Request, project_id: int) -> Response:
         """The project's items by id, filtered by gold flag, scene tag, video or sha256;
-        paginated."""
+        paginated. Reviewers get no gold flag and may not filter by it (400)."""
         filters = ItemFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
+        gold_hidden = self.get_role(request) not in MANAGERS
+        if gold_hidden and filters.validated_data.get("is_gold") is not None:
+            raise ValidationError({"is_gold": ["is not available to your role"]})
         query = selectors.items_of(project_id=self.project_id, **filters.validated_data)
-        return self.paginate(request, query, ItemOutput)
+        return self.paginate(request, query, ItemWithoutGoldOutput if gold_hidden else ItemOutput)
 
     @extend_schema(
         request={"multipart/form-data": ItemUploadInput, "application/json": ItemUriInput},
@@ -75,10 +81,12 @@ class ItemDetailApi(RoleScopedApi):
             Item.objects.only("project_id"), pk=self.kwargs["item_id"]
         ).project_id
 
-    @extend_schema(responses=ItemOutput)
+    @extend_schema(responses=item_for_role_output())
     def get(self, request: Request, item_id: int) -> Response:
-        """One item; `image_url` points at the stored file or the item's URI."""
-        return Response(ItemOutput(Item.objects.get(pk=item_id)).data)
+        """One item; `image_url` points at the stored file or the item's URI. No gold flag for
+        reviewers."""
+        output = ItemOutput if self.get_role(request) in MANAGERS else ItemWithoutGoldOutput
+        return Response(output(Item.objects.get(pk=item_id)).data)
 
     @extend_schema(request=ItemUpdateInput, responses=ItemOutput)
     def patch(self, request: Request, item_id: int) -> Response:

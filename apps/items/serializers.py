@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from apps.common.ids import MAX_INT, IdField
@@ -74,3 +75,21 @@ class ItemOutput(serializers.ModelSerializer):
 
     def get_image_url(self, item: Item) -> str | None:
         return f"/api/items/{item.pk}/image/" if item.file else (item.uri or None)
+
+
+class ItemWithoutGoldOutput(ItemOutput):
+    """An item as a reviewer sees it: without the gold flag (a reviewer who also annotates is
+    scored on honeypots, so must not be able to tell them)."""
+
+    class Meta(ItemOutput.Meta):
+        fields = [f for f in ItemOutput.Meta.fields if f != "is_gold"]
+        read_only_fields = fields
+
+
+def item_for_role_output(many: bool = False) -> PolymorphicProxySerializer:
+    return PolymorphicProxySerializer(
+        component_name="ItemForRole",
+        serializers=[ItemOutput, ItemWithoutGoldOutput],
+        resource_type_field_name=None,
+        many=many,
+    )
