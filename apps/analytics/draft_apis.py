@@ -1,4 +1,5 @@
-"""Draft review: who keeps the model's drafts as they are, and who passes wrong ones through."""
+"""Draft review (who keeps the model's drafts as they are, and who passes wrong ones through)
+and draft quality (how good each model version's drafts were)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.analytics.draft_quality import draft_quality_rows
 from apps.analytics.draft_review import default_params, draft_review
 from apps.common.ids import IdField
 from apps.common.roles import MANAGERS
@@ -136,3 +138,71 @@ class DraftReviewApi(RoleScopedApi):
             window=data["window"],
         )
         return Response(DraftReviewOutput(result).data)
+
+
+class DraftQualityQuery(serializers.Serializer):
+    since = serializers.DateTimeField(required=False, default=None)
+    until = serializers.DateTimeField(required=False, default=None)
+    cohort = IdField(required=False, default=None)
+    label_class = IdField(required=False, default=None)
+    model_id = serializers.CharField(required=False, default=None, max_length=200)
+
+    validate_cohort = DraftReviewQuery.validate_cohort
+    validate_label_class = DraftReviewQuery.validate_label_class
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["since"] and attrs["until"] and attrs["since"] >= attrs["until"]:
+            raise serializers.ValidationError({"until": "must be after since"})
+        return attrs
+
+
+class DraftQualityRowOutput(serializers.Serializer):
+    model_id = serializers.CharField()
+    label_class = serializers.IntegerField(allow_null=True)
+    class_name = serializers.CharField()
+    drafts = serializers.IntegerField()
+    kept = serializers.IntegerField()
+    deleted = serializers.IntegerField()
+    added = serializers.IntegerField()
+    approved_as_is = serializers.IntegerField()
+    minor_edit = serializers.IntegerField()
+    redrawn = serializers.IntegerField()
+    relabeled = serializers.IntegerField()
+    precision = serializers.FloatField(allow_null=True)
+    recall = serializers.FloatField(allow_null=True)
+    approved_as_is_share = serializers.FloatField(allow_null=True)
+    mean_iou = serializers.FloatField(allow_null=True)
+
+
+class DraftQualityOutput(serializers.Serializer):
+    rows = DraftQualityRowOutput(many=True)
+
+
+class DraftQualityApi(RoleScopedApi):
+    """How good each model version's drafts were, judged by what the annotators kept: per model
+    and class, then per model over all classes (`label_class` null). `precision` = drafts kept in
+    some form / drafts; `recall` = kept drafts / (kept drafts + shapes the annotators added);
+    the kept drafts' effort mix (approved as is, minor edit, redrawn, relabeled) and mean IoU with
+    their final shapes. Counted from submissions in [`since`, `until`), by annotators of `cohort`
+    when given; `label_class` selects a
+    kept draft by the draft's class and an added shape by its own; `model_id` selects one model
+    (several models' drafts on one item are reported under their ids joined by "+")."""
+
+    access = {"GET": MANAGERS}
+
+    @extend_schema(parameters=[DraftQualityQuery], responses=DraftQualityOutput)
+    def get(self, request: Request, project_id: int) -> Response:
+        query = DraftQualityQuery(
+            data=request.query_params, context={"project_id": self.project_id}
+        )
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        rows = draft_quality_rows(
+            project_id=self.project_id,
+            since=data["since"],
+            until=data["until"],
+            cohort_id=data["cohort"],
+            class_id=data["label_class"],
+            model_id=data["model_id"],
+        )
+        return Response(DraftQualityOutput({"rows": rows}).data)

@@ -44,4 +44,9 @@ urlpatterns += [
         draft_apis.DraftReviewApi.as_view(),
         name="draft-review",
     ),
+    path(
+        "projects/<id:project_id>/draft-quality/",
+        draft_apis.DraftQualityApi.as_view(),
+        name="draft-quality",
+    ),
 ]

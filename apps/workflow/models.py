@@ -143,6 +143,23 @@ class CorrectionEffort(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
 
+class MissedObject(models.Model):
+    """A shape the annotator drew that no draft matched: an object the drafting model missed.
+
+    Recorded at submission beside the CorrectionEffort rows of the drafts, with the drafts'
+    model (several models' ids joined by "+"), so draft recall can be read per model version.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="misses")
+    final = models.ForeignKey(
+        Annotation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    label_class = models.ForeignKey(LabelClass, on_delete=models.CASCADE, related_name="+")
+    model_id = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+
 class EscalationRule(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="escalation_rules")
     name = models.CharField(max_length=200)

@@ -24,7 +24,7 @@ PRELABEL_PAYLOAD = ModelColumns(
 PRELABEL_SHAPE = ModelColumns(
     Annotation,
     "x",
-    ("id", "item", "label_class", "geometry_type", "geometry", "x", "y", "w", "h"),
+    ("id", "item", "label_class", "model_id", "geometry_type", "geometry", "x", "y", "w", "h"),
 )
 
 

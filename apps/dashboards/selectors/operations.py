@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from django.db.models import Count, QuerySet
 
+from apps.analytics.draft_quality import draft_quality_rows
 from apps.annotations.models import Annotation
 from apps.dashboards import figures
 from apps.dashboards.cache import cached
@@ -267,6 +268,40 @@ def effort_section(
     )
 
 
+def draft_quality_section(page: PageData, project_id: int, filters: PageFilters) -> None:
+    rows = draft_quality_rows(
+        project_id=project_id,
+        since=filters.since,
+        until=filters.until,
+        cohort_id=filters.cohort_id,
+        class_id=filters.class_id,
+    )
+    page.add(
+        Table(
+            "draft_quality",
+            "Drafts by model version",
+            [
+                Column("model_id", "model"),
+                Column("class_name", "class"),
+                Column("drafts", "drafts", "int"),
+                Column("precision", "precision", "percent"),
+                Column("recall", "recall", "percent"),
+                Column("approved_as_is_share", "approved as is", "percent"),
+                Column("mean_iou", "mean IoU kept", "number"),
+                Column("kept", "kept", "int"),
+                Column("deleted", "deleted", "int"),
+                Column("added", "added by annotators", "int"),
+                Column("relabeled", "relabeled", "int"),
+                Column("redrawn", "redrawn", "int"),
+            ],
+            rows,
+            note="Judged by what annotators kept: precision = drafts kept in some form / drafts; "
+            "recall = kept drafts / (kept drafts + shapes annotators added where no draft was).",
+            empty="No submission over drafts in this window.",
+        )
+    )
+
+
 def jobs_section(page: PageData, project_id: int, filters: PageFilters) -> None:
     query = Job.objects.filter(project_id=project_id)
     if filters.since:
@@ -316,6 +351,7 @@ def lead_page(project: Project, filters: PageFilters) -> PageData:
     alerts_section(page, project.pk)
     throughput_section(page, project.pk, filters)
     effort_section(page, project.pk, filters, names)
+    draft_quality_section(page, project.pk, filters)
     jobs_section(page, project.pk, filters)
     model_work_section(page, project.pk)
     return page

@@ -22,6 +22,7 @@ from apps.workflow.models import (
     Assignment,
     AssignmentStatus,
     CorrectionEffort,
+    MissedObject,
     Review,
 )
 from apps.workflow.selectors import PRELABEL_SHAPE, prelabels_of
@@ -79,6 +80,19 @@ def record_correction_effort(
             bucket=str(kind),
         )
         for pre, index, value, kind in zip(prelabels, final_index, iou, bucket, strict=True)
+    )
+    matched = set(final_index[final_index >= 0].tolist())
+    model_id = "+".join(sorted({p.model_id for p in prelabels})) or "unknown"
+    MissedObject.objects.bulk_create(
+        MissedObject(
+            project_id=project.pk,
+            assignment=assignment,
+            final=shape,
+            label_class_id=shape.label_class_id,
+            model_id=model_id,
+        )
+        for index, shape in enumerate(shapes)
+        if index not in matched
     )
     return len(prelabels)
 
@@ -205,9 +219,10 @@ def submit_assignment(
         for field, value in submitted.items():
             setattr(assignment, field, value)
         if was_rework:
-            # The redo replaces the first pass, so its effort records go with it (the ones whose
-            # final shape is deleted below would cascade, but not those of deleted drafts).
+            # The redo replaces the first pass, so its effort and miss records go with it (those
+            # whose final shape is deleted below would be kept with a null shape).
             CorrectionEffort.objects.filter(assignment=assignment).delete()
+            MissedObject.objects.filter(assignment=assignment).delete()
             previous = Annotation.objects.filter(
                 item_id=assignment.item_id, author=member, source=Source.HUMAN
             )

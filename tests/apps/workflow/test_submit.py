@@ -7,7 +7,7 @@ import pytest
 from apps.annotations.models import Annotation
 from apps.common.roles import Role
 from apps.items.models import Item
-from apps.workflow.models import Assignment, CorrectionEffort, Review
+from apps.workflow.models import Assignment, CorrectionEffort, MissedObject, Review
 from tests.apps.shapes import add_box
 from tests.apps.workflow.conftest import box
 
@@ -94,8 +94,11 @@ def test_resubmission_after_rework_replaces_the_correction_effort(
     assignment = lease(client, queue_project)
     for x in (0, 60):
         prelabel(assignment["item"]["id"], cls, x)
-    # First pass deletes the second draft; the reviewer sends it back; the redo keeps both.
-    assert submit(client, assignment, [box(cls, x=0, y=0, w=40, h=40)]).status_code == 201
+    # First pass deletes the second draft and draws a box no draft had; the reviewer sends it
+    # back; the redo keeps both drafts and nothing else.
+    first = [box(cls, x=0, y=0, w=40, h=40), box(cls, x=120, y=0, w=30, h=30)]
+    assert submit(client, assignment, first).status_code == 201
+    assert MissedObject.objects.filter(assignment_id=assignment["id"]).count() == 1
     reviewer = client_for(make_member(queue_project, Role.REVIEWER).user)
     review = reviewer.post(f"/api/projects/{queue_project.pk}/reviews/next/").json()
     rejected = reviewer.post(
@@ -109,6 +112,7 @@ def test_resubmission_after_rework_replaces_the_correction_effort(
 
     efforts = CorrectionEffort.objects.filter(assignment_id=assignment["id"])
     assert sorted(efforts.values_list("bucket", flat=True)) == ["approved_as_is"] * 2
+    assert not MissedObject.objects.filter(assignment_id=assignment["id"]).exists()
 
 
 def test_a_relabeled_draft_is_not_approved_as_is(

@@ -1,0 +1,106 @@
+"""Draft quality by model version: correction-effort and missed-object rows ->
+labelqc.draft_quality, counted in SQL (one grouped query each, whatever the project's size)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from django.db.models import BooleanField, Case, Count, F, Q, Sum, Value, When
+
+from apps.projects.models import LabelClass
+from apps.workflow.models import CorrectionEffort, MissedObject
+from labelqc.draft_quality import draft_quality
+
+ALL_CLASSES = "all classes"
+
+
+def _window(query, since: datetime | None, until: datetime | None, cohort_id: int | None):
+    if cohort_id:
+        query = query.filter(assignment__annotator__cohort_id=cohort_id)
+    if since:
+        query = query.filter(created_at__gte=since)
+    if until:
+        query = query.filter(created_at__lt=until)
+    return query
+
+
+def _draft_groups(project_id: int, since, until, cohort_id, class_id, model_id) -> pd.DataFrame:
+    query = _window(CorrectionEffort.objects.filter(project_id=project_id), since, until, cohort_id)
+    if class_id:
+        query = query.filter(label_class_id=class_id)
+    if model_id:
+        query = query.filter(prelabel__model_id=model_id)
+    rows = (
+        query.annotate(
+            deleted=Case(
+                When(final_label_class__isnull=True, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            relabeled=Case(
+                When(
+                    Q(final_label_class__isnull=False) & ~Q(final_label_class=F("label_class")),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .values("prelabel__model_id", "label_class_id", "bucket", "deleted", "relabeled")
+        .annotate(n=Count("id"), iou_sum=Sum("iou"))
+        .order_by()
+    )
+    frame = pd.DataFrame(
+        list(rows),
+        columns=[
+            "prelabel__model_id", "label_class_id", "bucket", "deleted", "relabeled", "n",
+            "iou_sum",
+        ],
+    )  # fmt: skip
+    return frame.rename(columns={"prelabel__model_id": "model_id", "label_class_id": "class_id"})
+
+
+def _miss_groups(project_id: int, since, until, cohort_id, class_id, model_id) -> pd.DataFrame:
+    query = _window(MissedObject.objects.filter(project_id=project_id), since, until, cohort_id)
+    if class_id:
+        query = query.filter(label_class_id=class_id)
+    if model_id:
+        query = query.filter(model_id=model_id)
+    rows = query.values("model_id", "label_class_id").annotate(n=Count("id")).order_by()
+    frame = pd.DataFrame(list(rows), columns=["model_id", "label_class_id", "n"])
+    return frame.rename(columns={"label_class_id": "class_id"})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def draft_quality_rows(
+    *,
+    project_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cohort_id: int | None = None,
+    class_id: int | None = None,
+    model_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Per model version and class (then the model over all classes): drafts, kept, deleted,
+    added by humans, the kept drafts' effort mix, precision, recall and mean IoU."""
+    table = draft_quality(
+        _draft_groups(project_id, since, until, cohort_id, class_id, model_id),
+        _miss_groups(project_id, since, until, cohort_id, class_id, model_id),
+    )
+    names = dict(LabelClass.objects.filter(project_id=project_id).values_list("pk", "name"))
+    rows = []
+    for record in table.to_dict("records"):
+        row = {key: _plain(value) for key, value in record.items()}
+        class_id_ = row.pop("class_id")
+        row["label_class"] = int(class_id_) if class_id_ is not None else None
+        row["class_name"] = names.get(row["label_class"], ALL_CLASSES) if class_id_ else ALL_CLASSES
+        rows.append(row)
+    return rows
