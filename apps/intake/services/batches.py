@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import audit, audit_many, audited_change, snapshot
-from apps.common.exceptions import ServiceValidationError
+from apps.common.exceptions import ServiceValidationError, unique_or_400
 from apps.intake.models import (
     BEFORE_RELEASE,
     Batch,
@@ -112,7 +112,9 @@ def _check_open_for_items(batch: Batch) -> None:
 
 
 def _memberships(actor: Any, batch: Batch, item_ids: list[int], reason: str) -> list[BatchItem]:
-    rows = BatchItem.objects.bulk_create([BatchItem(batch=batch, item_id=i) for i in item_ids])
+    # the check above read before this write: a concurrent request may have taken an item since
+    with unique_or_400("item_ids", "an item was added to another batch meanwhile; retry"):
+        rows = BatchItem.objects.bulk_create([BatchItem(batch=batch, item_id=i) for i in item_ids])
     audit_many(
         actor=actor,
         project_id=batch.project_id,

@@ -235,3 +235,25 @@ def test_a_missing_file_is_reported_and_a_cancelled_job_frees_the_batch(
     assert row["readable"] is False and "cannot be read" in row["error"] and row["held"]
     runs = manager.get(f"/api/batches/{batch['id']}/screening-runs/").json()["results"]
     assert [run["status"] for run in runs] == ["done", "cancelled"]
+
+
+def test_an_item_taken_by_a_concurrent_request_after_the_check_is_a_400(
+    project, make_batch, manager, item, monkeypatch
+):
+    first, second = make_batch("B1"), make_batch("B2")
+    real_filter = BatchItem.objects.filter
+
+    def check_that_misses_the_other_request(*args, **kwargs):
+        # the other request's row lands between this request's check and its write
+        BatchItem.objects.bulk_create([BatchItem(batch_id=first["id"], item_id=item.pk)])
+        monkeypatch.setattr(BatchItem.objects, "filter", real_filter)
+        return real_filter(pk__in=[])
+
+    monkeypatch.setattr(BatchItem.objects, "filter", check_that_misses_the_other_request)
+    response = manager.post(
+        f"/api/batches/{second['id']}/items/", {"item_ids": [item.pk]}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "item_ids" in response.json()
+    # (the other request's row shares this test's transaction, so it is rolled back with it)
+    assert not real_filter(batch_id=second["id"]).exists()
