@@ -10,27 +10,16 @@ from typing import Any
 import pandas as pd
 from django.db.models import BooleanField, Case, Count, F, Q, Sum, Value, When
 
+from apps.analytics.draft_review import submitted_efforts
 from apps.projects.models import LabelClass
-from apps.workflow.models import CorrectionEffort, MissedObject
+from apps.workflow.models import MissedObject
 from labelqc.draft_quality import draft_quality
 
 ALL_CLASSES = "all classes"
 
 
-def _window(query, since: datetime | None, until: datetime | None, cohort_id: int | None):
-    if cohort_id:
-        query = query.filter(assignment__annotator__cohort_id=cohort_id)
-    if since:
-        query = query.filter(created_at__gte=since)
-    if until:
-        query = query.filter(created_at__lt=until)
-    return query
-
-
 def _draft_groups(project_id: int, since, until, cohort_id, class_id, model_id) -> pd.DataFrame:
-    query = _window(CorrectionEffort.objects.filter(project_id=project_id), since, until, cohort_id)
-    if class_id:
-        query = query.filter(label_class_id=class_id)
+    query = submitted_efforts(project_id, since, until, cohort_id, class_id)
     if model_id:
         query = query.filter(prelabel__model_id=model_id)
     rows = (
@@ -64,11 +53,15 @@ def _draft_groups(project_id: int, since, until, cohort_id, class_id, model_id) 
 
 
 def _miss_groups(project_id: int, since, until, cohort_id, class_id, model_id) -> pd.DataFrame:
-    query = _window(MissedObject.objects.filter(project_id=project_id), since, until, cohort_id)
-    if class_id:
-        query = query.filter(label_class_id=class_id)
-    if model_id:
-        query = query.filter(model_id=model_id)
+    query = MissedObject.objects.filter(project_id=project_id)
+    lookups = {
+        "assignment__submitted_at__gte": since,
+        "assignment__submitted_at__lt": until,
+        "assignment__annotator__cohort_id": cohort_id,
+        "label_class_id": class_id,
+        "model_id": model_id,
+    }
+    query = query.filter(**{k: v for k, v in lookups.items() if v is not None})
     rows = query.values("model_id", "label_class_id").annotate(n=Count("id")).order_by()
     frame = pd.DataFrame(list(rows), columns=["model_id", "label_class_id", "n"])
     return frame.rename(columns={"label_class_id": "class_id"})

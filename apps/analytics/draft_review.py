@@ -29,13 +29,14 @@ UNKNOWN_RATE = -1.0  # cached "too few wrong drafts yet"
 RATE_CACHE_SECONDS = 24 * 3600
 
 
-def _efforts(
+def submitted_efforts(
     project_id: int,
     since: datetime | None,
     until: datetime | None,
     cohort_id: int | None,
     class_id: int | None,
 ) -> QuerySet:
+    """Correction-effort records of submitted work, by submission time, cohort and draft class."""
     # Only the records of each assignment's latest submission (a redo replaces the first pass).
     query = CorrectionEffort.objects.filter(
         project_id=project_id,
@@ -125,7 +126,7 @@ def pass_through_rates(*, project_id: int, annotator_ids: Iterable[int]) -> dict
     new thresholds, so each annotator's rate is cached under a stamp of exactly those.
     """
     params = default_params(project_id)
-    efforts = _efforts(project_id, None, None, None, None).filter(
+    efforts = submitted_efforts(project_id, None, None, None, None).filter(
         assignment__is_gold=True, assignment__annotator_id__in=sorted(set(annotator_ids))
     )
     history = {
@@ -182,7 +183,7 @@ def draft_review(
 ) -> dict[str, Any]:
     """Per annotator: drafts kept as is, and wrong drafts on gold items passed through (also per
     `window` of submission time when one is given)."""
-    efforts = _efforts(project_id, since, until, cohort_id, class_id)
+    efforts = submitted_efforts(project_id, since, until, cohort_id, class_id)
     result = _review(efforts, project_id, params, window)
     names = dict(
         Annotator.objects.filter(project_id=project_id).values_list("pk", "user__username")
