@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import mimetypes
-
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import status
@@ -112,8 +110,4 @@ class ItemImageApi(RoleScopedApi):
 
     @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
     def get(self, request: Request, item_id: int) -> FileResponse:
-        item = Item.objects.get(pk=item_id)
-        if not item.file:
-            raise Http404("this item has no stored file")
-        content_type = mimetypes.guess_type(item.file.name)[0] or "application/octet-stream"
-        return FileResponse(item.file.open("rb"), content_type=content_type)
+        return selectors.stored_image_response(Item.objects.get(pk=item_id))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from typing import IO, Any
+import mimetypes
+from typing import IO, Any, NamedTuple
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -15,12 +16,19 @@ from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Item, Video
 
 
-def inspect_image(data: bytes, *, field: str = "file") -> tuple[int, int]:
-    """Width and height of an image Pillow can fully decode, under the pixel cap."""
+class ImageFacts(NamedTuple):
+    width: int
+    height: int
+    extension: str  # of the format Pillow decoded, never the client's file name's
+
+
+def inspect_image(data: bytes, *, field: str = "file") -> ImageFacts:
+    """Size and format of an image Pillow can fully decode, under the pixel cap."""
     max_pixels = settings.LABELQC_MAX_IMAGE_PIXELS
     try:
         with Image.open(_bytes_io(data)) as probe:
             width, height = probe.size
+            mime = Image.MIME.get(probe.format or "", "")
             if width * height > max_pixels:
                 raise ServiceValidationError(
                     f"image has {width * height} pixels, more than the {max_pixels} allowed",
@@ -38,7 +46,10 @@ def inspect_image(data: bytes, *, field: str = "file") -> tuple[int, int]:
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ServiceValidationError(f"not a readable image: {exc}", field=field) from exc
-    return int(width), int(height)
+    # the stored file is served under its extension's type: an image type, whatever the upload
+    # was called (a GIF named x.html must not come back as HTML)
+    extension = (mimetypes.guess_extension(mime) or ".img").lstrip(".") if mime else "img"
+    return ImageFacts(int(width), int(height), extension)
 
 
 def _bytes_io(data: bytes) -> IO[bytes]:
@@ -74,7 +85,7 @@ def item_create_from_upload(
     data = upload.read()
     if not data:
         raise ServiceValidationError("the file is empty", field="file")
-    width, height = inspect_image(data)
+    width, height, extension = inspect_image(data)
     sha256 = hashlib.sha256(data).hexdigest()
     item = Item(
         project_id=project_id,
@@ -87,7 +98,7 @@ def item_create_from_upload(
         video=_video_frame(project_id, video, frame_index),
         frame_index=frame_index,
     )
-    item.file.save(item.file_name or f"{sha256}.img", ContentFile(data), save=False)
+    item.file.save(f"{sha256}.{extension}", ContentFile(data), save=False)
     item.save()
     audit(
         actor=actor, project_id=project_id, action="item.create", entity=item, after=snapshot(item)

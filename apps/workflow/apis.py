@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import mimetypes
 from typing import Any
 
 from django.http import FileResponse, Http404
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 
 from apps.common.roles import LABELERS, MANAGERS, STAFF_ROLES
 from apps.common.views import RoleScopedApi
+from apps.items.selectors import stored_image_response
 from apps.workflow import selectors
 from apps.workflow.models import Assignment, EscalationRule, Review
 from apps.workflow.serializers import (
@@ -142,12 +142,7 @@ class AssignmentImageApi(AssignmentApiBase):
 
     @extend_schema(responses={(200, "image/*"): bytes})
     def get(self, request: Request, assignment_id: int) -> FileResponse:
-        item = self.own_assignment(request).item
-        if not item.file:
-            raise Http404("this item has no stored file")
-        return FileResponse(
-            item.file.open("rb"), content_type=mimetypes.guess_type(item.file.name)[0]
-        )
+        return stored_image_response(self.own_assignment(request).item)
 
 
 class MyStatsApi(RoleScopedApi):
