@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from apps.annotations.serializers import AnnotationInput, GeometryField
 from apps.common.ids import MAX_INT, IdField
-from apps.workflow.models import EscalationRule, QueueSla, Review
+from apps.workflow.models import EscalationRule, Review
 
 
 class QueueAnnotationInput(AnnotationInput):
@@ -156,16 +156,3 @@ class DryRunInput(serializers.Serializer):
     rules = serializers.ListField(
         child=DryRunRule(), required=False, allow_null=True, default=None, max_length=100
     )
-
-
-class QueueSlaInput(serializers.Serializer):
-    queue = serializers.CharField(max_length=64)
-    turnaround_hours = serializers.FloatField(min_value=0.01, max_value=24 * 365)
-    webhook_url = serializers.URLField(required=False, allow_blank=True, default="")
-
-
-class QueueSlaOutput(serializers.ModelSerializer):
-    class Meta:
-        model = QueueSla
-        fields = ["id", "queue", "turnaround_hours", "webhook_url"]
-        read_only_fields = fields

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from apps.common.ids import IdField
 from apps.common.roles import LEADS, MANAGERS
 from apps.common.views import RoleScopedApi
+from apps.common.webhooks import WebhookRefused, check_webhook_url
 from apps.projects.serializers import IoUThresholdField
 from apps.workflow.models import Alert, ClassSla, QueueSla
 from apps.workflow.serializers import ReviewOutput
@@ -20,6 +21,14 @@ class QueueSlaInput(serializers.Serializer):
     queue = serializers.CharField(max_length=64)
     turnaround_hours = serializers.FloatField(min_value=0.01, max_value=24 * 365)
     webhook_url = serializers.URLField(required=False, allow_blank=True, default="")
+
+    def validate_webhook_url(self, value: str) -> str:
+        if value:
+            try:
+                check_webhook_url(value)
+            except WebhookRefused as refusal:
+                raise serializers.ValidationError(str(refusal)) from refusal
+        return value
 
 
 class QueueSlaOutput(serializers.ModelSerializer):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.request
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +12,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit, snapshot
 from apps.common.exceptions import ServiceValidationError
+from apps.common.webhooks import post_webhook
 from apps.projects.models import LabelClass
 from apps.workflow.models import Alert, ClassSla, QueueSla, Review, ReviewStatus
 
@@ -112,21 +111,6 @@ def overdue_reviews(*, project_id: int, now=None):
         .select_related("assignment")
         .order_by(F("due_at").asc(nulls_last=True), "created_at")
     )
-
-
-def post_webhook(url: str, body: dict[str, Any]) -> str:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body, default=str).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return f"http {response.status}"
-    except Exception as exc:  # a failing webhook must not stop the breach from being recorded
-        logger.warning("SLA webhook %s failed: %s", url, exc)
-        return f"failed: {type(exc).__name__}"
 
 
 def record_breaches(*, project_id: int, now=None) -> list[Alert]:

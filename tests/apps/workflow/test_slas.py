@@ -25,7 +25,8 @@ def lead(queue_project, make_member, client_for):
 
 
 @pytest.fixture
-def webhook():
+def webhook(settings):
+    settings.LABELQC_WEBHOOK_ALLOW_PRIVATE = True  # the test receiver listens on 127.0.0.1
     received: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
