@@ -13,6 +13,7 @@ from apps.analytics.frames import project_frames
 from apps.annotations.models import Annotation, Source
 from apps.annotations.services import annotation_delete, annotations_bulk_create
 from apps.common.roles import Role
+from apps.jobs.services import job_finish, job_lock_running
 from apps.workflow.models import Assignment
 from labelqc.agreement import consensus_boxes, dawid_skene, match_objects
 
@@ -70,8 +71,13 @@ def write_consensus(
     iou_threshold: float = 0.5,
     min_annotators: int = 2,
     weighting: str = "gold",
-) -> dict[str, int]:
-    """Replace the project's consensus annotations with freshly computed ones, atomically."""
+    job_id: int | None = None,
+) -> dict[str, int] | None:
+    """Replace the project's consensus annotations with freshly computed ones, atomically.
+
+    Run by a job (`job_id`): the job finishes in the same transaction, and a job cancelled while
+    the consensus was computed writes nothing (returns None).
+    """
     result = compute_consensus(
         project_id=project_id,
         iou_threshold=iou_threshold,
@@ -80,6 +86,8 @@ def write_consensus(
     )
     model_id = f"consensus:{weighting}"
     with transaction.atomic():
+        if job_id is not None and not job_lock_running(job_id):
+            return None
         old = list(Annotation.objects.filter(project_id=project_id, source=Source.CONSENSUS))
         for annotation in old:
             annotation_delete(
@@ -119,8 +127,11 @@ def write_consensus(
             if records
             else []
         )
-    return {
-        "replaced": len(old),
-        "created": len(created),
-        "items": int(np.unique(result["item_id"]).size) if len(result) else 0,
-    }
+        summary = {
+            "replaced": len(old),
+            "created": len(created),
+            "items": int(np.unique(result["item_id"]).size) if len(result) else 0,
+        }
+        if job_id is not None:
+            job_finish(job_id, result=summary)
+    return summary

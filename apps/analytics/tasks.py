@@ -42,13 +42,15 @@ def report_start(report_id: int) -> None:
 @shared_task(name="labelqc.analytics.consensus", acks_late=True)
 def consensus(job_id: int) -> None:
     from apps.analytics.consensus import write_consensus
-    from apps.jobs.services import job_finish
+    from apps.jobs.services import job_failure_recorded
 
     job = job_claim(job_id)
     if job is None:
         return
-    result = write_consensus(actor=job.created_by, project_id=job.project_id, **job.params)
-    job_finish(job_id, result=result)
+    with job_failure_recorded(job_id, "consensus"):
+        write_consensus(
+            actor=job.created_by, project_id=job.project_id, job_id=job_id, **job.params
+        )
 
 
 # Tasks defined beside their service are imported here so a worker's autodiscovery finds them.

@@ -335,7 +335,7 @@ def _jsonable(record: dict[str, Any]) -> dict[str, Any]:
 def import_job_run(job_id: int) -> None:
     from django.utils.dateparse import parse_datetime
 
-    from apps.jobs.services import job_claim, job_finish
+    from apps.jobs.services import job_claim, job_failure_recorded
 
     job = job_claim(job_id)
     if job is None:
@@ -344,9 +344,21 @@ def import_job_run(job_id: int) -> None:
         {**r, "created_at": parse_datetime(r["created_at"]) if r.get("created_at") else None}
         for r in job.payload or []
     ]
+    with job_failure_recorded(job_id, "annotation import"):
+        _import_records(job, records)
+
+
+def _import_records(job: Any, records: list[dict[str, Any]]) -> None:
+    from apps.jobs.models import Job
+    from apps.jobs.services import job_finish, job_lock_running
+
+    job_id = job.pk
     try:
-        # The job's success is written in the same transaction as the rows: all or nothing.
+        # The job's success is written in the same transaction as the rows: all or nothing; a
+        # job cancelled before this transaction writes nothing.
         with transaction.atomic():
+            if not job_lock_running(job_id):
+                return
             created = annotations_bulk_create(
                 actor=job.created_by,
                 project_id=job.project_id,
@@ -356,8 +368,6 @@ def import_job_run(job_id: int) -> None:
                 reason=job.params.get("reason", ""),
             )
             job_finish(job_id, result={"created": len(created)})
-            from apps.jobs.models import Job
-
             Job.objects.filter(pk=job_id).update(progress_done=len(created))
     except ServiceValidationError as exc:
         job_finish(

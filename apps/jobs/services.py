@@ -10,8 +10,11 @@ time limit (an hour), well under STALE_AFTER.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +25,7 @@ from django.utils import timezone
 from apps.jobs.models import FINISHED, Job, JobStatus
 
 STALE_AFTER = timedelta(hours=2)
+logger = logging.getLogger("labelqc.jobs")
 
 
 def job_create(
@@ -114,6 +118,24 @@ def job_cancel(job_id: int) -> bool:
             .update(status=JobStatus.CANCELLED, finished_at=timezone.now())
         )
     return bool(cancelled)
+
+
+def job_lock_running(job_id: int) -> bool:
+    """Inside the transaction that writes a job's results: lock its row and say whether it still
+    runs. A job cancelled meanwhile must write nothing, and job_cancel waits for this lock."""
+    return Job.objects.select_for_update().filter(pk=job_id, status=JobStatus.RUNNING).exists()
+
+
+@contextmanager
+def job_failure_recorded(job_id: int, what: str) -> Iterator[None]:
+    """A bug in a run must still end its job, failed with the error: left running, the resend
+    sweep would run the same failing job again and again."""
+    try:
+        yield
+    except Exception as exc:
+        logger.exception("%s job %s failed", what, job_id)
+        error = {"field": "internal", "messages": [repr(exc)[:500]]}
+        job_finish(job_id, errors=[error], failed=True)
 
 
 def job_is_cancelled(job_id: int) -> bool:
