@@ -33,6 +33,9 @@ def _frame(request: HttpRequest, project: Project, title: str) -> tuple[dict, Ht
         ],
         "plotly_version": plotly.__version__,
     }
+    if role is None:
+        # not a member: not even the project's name
+        return context, render(request, "intake/forbidden.html", {"role": None}, status=403)
     if role not in MANAGERS:
         return context, render(request, "intake/forbidden.html", context, status=403)
     return context, None

@@ -122,3 +122,15 @@ def test_api_roles(project, team, make_batch, item):
     # Cost figures of a batch only for leads and admins.
     assert "cost" not in team.clients[Role.QA_MANAGER].get(base + "rollup/").json()
     assert "cost" in team.clients[Role.PROJECT_LEAD].get(base + "rollup/").json()
+
+
+def test_a_non_member_does_not_learn_the_projects_name(project, make_batch, django_user_model):
+    batch = make_batch()
+    project.name = "Secret Customer X"
+    project.save()
+    outsider = Client()
+    outsider.force_login(django_user_model.objects.create_user("outsider", password="x"))
+    for url in (f"/projects/{project.pk}/batches/", f"/batches/{batch['id']}/"):
+        response = outsider.get(url)
+        assert response.status_code == 403
+        assert "Secret Customer X" not in response.content.decode(), url
