@@ -10,8 +10,9 @@ from typing import Any, Literal
 
 from django.http import HttpResponse
 
+from apps.common.spreadsheets import formula_safe
+
 MISSING = "\u2013"  # an en dash stands for "no value"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 Kind = Literal["text", "int", "number", "percent", "date", "bool"]
 
 
@@ -66,9 +67,7 @@ def _csv_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, list | tuple):
         value = "; ".join(str(v) for v in value)
-    if isinstance(value, str) and value[:1] in FORMULA_PREFIXES:
-        return "'" + value  # a spreadsheet must not run user text as a formula
-    return value
+    return formula_safe(value)
 
 
 def csv_response(table: Table, filename: str) -> HttpResponse:

@@ -310,10 +310,10 @@ def _check_annotators(
         message = "not a member of this project (pass create_missing_annotators to add)"
         problems += [problem(file, f"annotator {n!r}", "annotator", message) for n in unknown]
         return []
-    message = f"cannot be a user name (1 to {MAX_USERNAME} characters)"
+    message = f"cannot be a user name (1 to {MAX_USERNAME} characters, no control characters)"
     problems += [
         problem(file, f"annotator {n!r}", "annotator", message)
         for n in unknown
-        if not n.strip() or len(n) > MAX_USERNAME
+        if not n.strip() or len(n) > MAX_USERNAME or any(c < " " or c == "\x7f" for c in n)
     ]
     return unknown

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from apps.common.spreadsheets import formula_safe
 from labelqc.cost import COST_FRAME_COLUMNS
 
 TABLE_NAMES: tuple[str, ...] = (
@@ -24,7 +25,6 @@ TABLE_NAMES: tuple[str, ...] = (
     "tornado",
 )
 # Text cells starting with these would run as formulas in a spreadsheet (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def by_class_frame(costs: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
@@ -100,9 +100,7 @@ def _cell(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, dict | list):
         value = json.dumps(value)
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value  # floats print with repr: parsing the cell gives the JSON number back
+    return formula_safe(value)  # floats print with repr: parsing gives the JSON number back
 
 
 def to_csv(records: Sequence[Mapping[str, Any]]) -> str:

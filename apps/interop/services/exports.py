@@ -29,6 +29,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.annotations.models import Source
 from apps.audit.services import audit
+from apps.common.spreadsheets import formula_safe
 from apps.interop import selectors
 from apps.interop.conf import EXPORT_KIND, job_dir
 from apps.interop.mapping import problems_of
@@ -355,8 +356,4 @@ def qa_csv(rows: list[dict[str, Any]]) -> bytes:
 
 def _cell(value: Any) -> Any:
     """A CSV cell; text that a spreadsheet would run as a formula is quoted with a '."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    return "" if value is None else formula_safe(value)

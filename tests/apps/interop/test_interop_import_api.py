@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -240,3 +241,26 @@ def _upload(sample):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("train.json", sample("coco/instances_train.json"))
+
+
+def test_an_annotator_name_with_control_characters_is_refused(
+    project, lead_client, run_import, sample
+):
+    make_items(project, {"image1": (2800, 2800), "image2": (2800, 2800)})
+    tasks = json.loads(sample("label_studio/data.json"))
+    for task in tasks:
+        for annotation in task["annotations"]:
+            annotation["completed_by"] = {"email": '\t=HYPERLINK("http://x")'}
+    _, job = run_import(
+        lead_client,
+        project,
+        json.dumps(tasks).encode(),
+        "data.json",
+        format="label_studio",
+        create_missing_annotators=True,
+        create_missing_classes=True,
+    )
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert any("no control characters" in e["message"] for e in job.errors), job.errors
+    assert not get_user_model().objects.filter(username__startswith="\t").exists()
