@@ -1,15 +1,22 @@
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.common.roles import MANAGERS
+from apps.common.roles import MANAGERS, Role
 from apps.common.views import RoleScopedApi
 from apps.jobs.models import Job
 from apps.jobs.serializers import JobOutput
 from apps.jobs.services import job_cancel
+
+
+def jobs_visible_to(role: str | None) -> QuerySet[Job]:
+    """Finance reads cost jobs only: the others' results name annotators and carry quality data."""
+    jobs = Job.objects.all()
+    return jobs.filter(kind__startswith="costs.") if role == Role.FINANCE else jobs
 
 
 class JobDetailApi(RoleScopedApi):
@@ -23,8 +30,9 @@ class JobDetailApi(RoleScopedApi):
     @extend_schema(responses=JobOutput)
     def get(self, request: Request, job_id: int) -> Response:
         """A job's status, progress, errors and result: poll this after any endpoint that answered
-        202."""
-        return Response(JobOutput(Job.objects.get(pk=job_id)).data)
+        202. Finance sees cost jobs only (404 for the others)."""
+        job = get_object_or_404(jobs_visible_to(self.get_role(request)), pk=job_id)
+        return Response(JobOutput(job).data)
 
     @extend_schema(responses=JobOutput, description="Cancel the job if it has not finished.")
     def delete(self, request: Request, job_id: int) -> Response:
@@ -34,10 +42,11 @@ class JobDetailApi(RoleScopedApi):
 
 class ProjectJobsApi(RoleScopedApi):
     """The project's jobs (imports, exports, reports, screening, pre-labeling, ...), newest first;
-    paginated."""
+    paginated. Finance sees cost jobs only."""
 
     access = {"GET": MANAGERS | {"finance"}}
 
     @extend_schema(responses=JobOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
-        return self.paginate(request, Job.objects.filter(project_id=self.project_id), JobOutput)
+        jobs = jobs_visible_to(self.get_role(request)).filter(project_id=self.project_id)
+        return self.paginate(request, jobs, JobOutput)

@@ -7,6 +7,7 @@ import pytest
 from apps.common.roles import Role
 from apps.costs.models import CostReport, RateCard, Scenario
 from apps.costs.services.tables import TABLE_NAMES
+from apps.jobs.models import Job
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +99,15 @@ def test_the_audit_trail_hides_cost_events_from_roles_that_may_not_read_costs(
         assert not any(e["action"].startswith("cost.") for e in events), query
         assert "0.37" not in str(events)
     assert {e["action"] for e in qa.get(audit).json()["results"]} == {"cohort.create"}
+
+
+def test_finance_reads_cost_jobs_only(project, make_member, client_for):
+    cost = Job.objects.create(project=project, kind="costs.report", result={"total": 1})
+    flags = Job.objects.create(project=project, kind="analytics.fault_flags", result={"a": 1})
+    finance = client_for(make_member(project, Role.FINANCE).user)
+    assert finance.get(f"/api/jobs/{cost.pk}/").status_code == 200
+    assert finance.get(f"/api/jobs/{flags.pk}/").status_code == 404
+    listed = finance.get(f"/api/projects/{project.pk}/jobs/").json()["results"]
+    assert [j["id"] for j in listed] == [cost.pk]
+    qa = client_for(make_member(project, Role.QA_MANAGER).user)
+    assert qa.get(f"/api/jobs/{flags.pk}/").status_code == 200
