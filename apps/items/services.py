@@ -22,6 +22,23 @@ class ImageFacts(NamedTuple):
     extension: str  # of the format Pillow decoded, never the client's file name's
 
 
+def read_upload(upload: Any, *, field: str = "file") -> bytes:
+    """An uploaded image's bytes, refused (400 naming `field`) past LABELQC_MAX_UPLOAD_BYTES:
+    it is decoded in memory, and the request-size cap does not bound file parts."""
+    limit = settings.LABELQC_MAX_UPLOAD_BYTES
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise ServiceValidationError(
+            f"the file has {size} bytes, more than the {limit} allowed", field=field
+        )
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ServiceValidationError(
+            f"the file is larger than the {limit} bytes allowed", field=field
+        )
+    return data
+
+
 def inspect_image(data: bytes, *, field: str = "file") -> ImageFacts:
     """Size and format of an image Pillow can fully decode, under the pixel cap."""
     max_pixels = settings.LABELQC_MAX_IMAGE_PIXELS
@@ -82,7 +99,7 @@ def item_create_from_upload(
     video: str | None = None,
     frame_index: int | None = None,
 ) -> Item:
-    data = upload.read()
+    data = read_upload(upload)
     if not data:
         raise ServiceValidationError("the file is empty", field="file")
     width, height, extension = inspect_image(data)

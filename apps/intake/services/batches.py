@@ -19,7 +19,7 @@ from apps.intake.models import (
 from apps.intake.services.common import member_snapshot, require_status
 from apps.intake.services.screening import screening_active
 from apps.items.models import Item
-from apps.items.services import inspect_image, item_create_from_upload
+from apps.items.services import inspect_image, item_create_from_upload, read_upload
 from apps.projects.models import Cohort
 
 EDITABLE = ("name", "kind", "cohort", "vendor", "notes")
@@ -176,7 +176,11 @@ def batch_add_uploads(*, actor: Any, batch: Batch, uploads: list[Any]) -> list[B
     _check_open_for_items(batch)
     errors: dict[str, list[str]] = {}
     for index, upload in enumerate(uploads):
-        data = upload.read()
+        try:
+            data = read_upload(upload, field=f"files[{index}]")
+        except ServiceValidationError as error:
+            errors.update(error.errors)
+            continue
         upload.seek(0)
         name = getattr(upload, "name", "") or f"file {index}"
         if not data:

@@ -257,3 +257,25 @@ def test_an_item_taken_by_a_concurrent_request_after_the_check_is_a_400(
     assert "item_ids" in response.json()
     # (the other request's row shares this test's transaction, so it is rolled back with it)
     assert not real_filter(batch_id=second["id"]).exists()
+
+
+def test_a_file_over_the_upload_cap_is_named_and_nothing_is_stored(
+    make_batch, manager, files, settings, project, lead_client
+):
+    settings.LABELQC_MAX_UPLOAD_BYTES = 2_000
+    big = files["camera.png"]
+    assert len(big) > 2_000
+    batch = make_batch("Delivery 3")
+    response = manager.post(
+        f"/api/batches/{batch['id']}/items/",
+        {"files": uploads({"big.png": big})},
+        format="multipart",
+    )
+    assert response.status_code == 400 and "more than the 2000" in response.json()["files[0]"][0]
+    direct = lead_client.post(
+        f"/api/projects/{project.pk}/items/",
+        {"file": uploads({"big.png": big})[0]},
+        format="multipart",
+    )
+    assert direct.status_code == 400 and "file" in direct.json()
+    assert not Item.objects.exists()
