@@ -113,6 +113,7 @@ app.conf.update(
 app.conf.beat_schedule = {
     "check-slas": {"task": "labelqc.workflow.check_slas", "schedule": 300.0},
     "resend-lost-jobs": {"task": "labelqc.jobs.resend", "schedule": 300.0},
+    "sweep-job-files": {"task": "labelqc.interop.sweep_job_files", "schedule": 6 * 3600.0},
 }
 app.autodiscover_tasks()
 

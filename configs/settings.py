@@ -236,6 +236,7 @@ LABELQC_MAX_IMAGE_PIXELS = int(os.environ.get("LABELQC_MAX_IMAGE_PIXELS", 100_00
 LABELQC_MAX_UPLOAD_BYTES = int(os.environ.get("LABELQC_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
 LABELQC_MAX_BULK_ANNOTATIONS = int(os.environ.get("LABELQC_MAX_BULK_ANNOTATIONS", 50_000))
 LABELQC_MAX_IMPORT_BYTES = int(os.environ.get("LABELQC_MAX_IMPORT_BYTES", 512 * 1024 * 1024))
+LABELQC_JOB_FILE_RETENTION_DAYS = env_count("LABELQC_JOB_FILE_RETENTION_DAYS", 7)
 
 # Celery: no broker configured means tasks run in-process (eager).
 REDIS_URL = os.environ.get("REDIS_URL", "")
