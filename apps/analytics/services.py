@@ -17,7 +17,7 @@ from apps.analytics.models import QualityReport, ReportShard, ReportStatus
 from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Item
 from apps.jobs.dispatch import job_send_on_commit
-from apps.jobs.services import job_create, job_finish, job_heartbeat, job_progress
+from apps.jobs.services import job_create, job_finish, job_heartbeat, job_lock_running, job_progress
 from apps.projects.models import Project
 from apps.projects.selectors import class_thresholds
 from apps.workflow.models import ClassSla
@@ -192,6 +192,9 @@ def finalize_report(report_id: int) -> QualityReport:
     except (ReportInputError, ValueError, RuntimeError) as exc:
         result, status, error = None, ReportStatus.FAILED, str(exc)
     with transaction.atomic():
+        if report.job_id and not job_lock_running(report.job_id):
+            # cancelled while it computed: the report says so, and stores no result
+            result, status, error = None, ReportStatus.FAILED, "the job was cancelled"
         QualityReport.objects.filter(pk=report.pk).exclude(
             status__in=[ReportStatus.SUCCEEDED]
         ).update(status=status, result=result, error=error, finished_at=timezone.now())

@@ -22,7 +22,7 @@ from apps.costs.models import Budget, CostReport, ReportStatus
 from apps.costs.services.scenarios import compare
 from apps.costs.services.tables import by_class_frame, flat_forecast, named, period_budget
 from apps.jobs.dispatch import job_send_on_commit
-from apps.jobs.services import job_claim, job_create, job_finish
+from apps.jobs.services import job_claim, job_create, job_finish, job_lock_running
 from apps.projects.models import Project
 from apps.workflow.models import Alert
 from labelqc.cost import (
@@ -208,6 +208,14 @@ def report_run(report_id: int) -> CostReport:
         logger.exception("cost report %s failed", report.pk)
         errors = _errors(exc)
     with transaction.atomic():
+        if not job_lock_running(report.job_id):  # cancelled while it computed: nothing recorded
+            CostReport.objects.filter(pk=report.pk).update(
+                status=ReportStatus.FAILED,
+                errors=[{"field": "job", "messages": ["the job was cancelled"]}],
+                finished_at=timezone.now(),
+            )
+            report.refresh_from_db()
+            return report
         if result is not None:
             result["alert"] = record_budget_alert(report, result)
         status = ReportStatus.FAILED if errors else ReportStatus.SUCCEEDED

@@ -33,7 +33,14 @@ from apps.intake.models import (
 from apps.intake.services.common import from_core, member_snapshot, plain, require_status
 from apps.jobs.dispatch import job_send_on_commit
 from apps.jobs.models import JobStatus
-from apps.jobs.services import job_claim, job_create, job_finish, job_is_cancelled, job_progress
+from apps.jobs.services import (
+    job_claim,
+    job_create,
+    job_finish,
+    job_is_cancelled,
+    job_lock_running,
+    job_progress,
+)
 from labelqc.intake import QUALITY_FLAGS, IntakeInputError, ScreeningThresholds, screen_batch
 
 logger = logging.getLogger("labelqc.intake")
@@ -280,6 +287,9 @@ def screening_run(run_id: int) -> None:
 def _write(run: ScreeningRun, memberships: list[BatchItem], frame: pd.DataFrame, problems):
     hold_flags = set(run.hold_flags)
     with transaction.atomic():
+        if not job_lock_running(run.job_id):  # cancelled after the last progress check
+            _finish(run, ScreeningStatus.CANCELLED, {}, [], failed=True)
+            return
         before = {m.pk: member_snapshot(m) for m in memberships}
         for membership, (_, row) in zip(memberships, frame.iterrows(), strict=True):
             _apply(membership, row, hold_flags, problems.get(membership.item_id))

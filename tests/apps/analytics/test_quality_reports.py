@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from apps.analytics import services
 from apps.analytics.models import QualityReport
 from apps.analytics.services import report_params, shard_frames_from_db
+from apps.jobs.services import job_cancel
 from labelqc.report import quality_report
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +69,23 @@ def test_annotators_cannot_read_reports(simulated_project, make_member, client_f
 
     annotator = client_for(make_member(simulated_project, Role.ANNOTATOR).user)
     assert start(annotator, simulated_project).status_code == 403
+
+
+def test_a_report_cancelled_while_it_computes_stores_no_result(
+    simulated_project, qa_client, monkeypatch
+):
+    real = services.finalize
+
+    def cancelled_meanwhile(*args, **kwargs):
+        job_cancel(QualityReport.objects.get().job_id)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "finalize", cancelled_meanwhile)
+    response = start(qa_client, simulated_project)
+    assert response.status_code == 202, response.content
+    report = QualityReport.objects.get(pk=response.json()["id"])
+    assert (report.status, report.result, report.error) == (
+        "failed",
+        None,
+        "the job was cancelled",
+    )

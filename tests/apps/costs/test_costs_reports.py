@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from apps.costs.models import CostReport, RateCard
-from apps.costs.services import report_run, report_start
+from apps.costs.services import report_run, report_start, reports
 from apps.costs.tasks import compute_report
 from apps.jobs.models import Job
+from apps.jobs.services import job_cancel
 from apps.workflow.models import Alert
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +155,21 @@ def test_the_task_is_registered_and_routed_to_the_default_queue():
     app.loader.import_default_modules()
     assert "labelqc.costs.compute_report" in app.tasks
     assert route_task("labelqc.costs.compute_report", (), {}, {}) == {"queue": "default"}
+
+
+def test_a_report_cancelled_while_it_computes_records_nothing(priced_program, monkeypatch):
+    project = priced_program.project
+    report = report_start(actor=None, project_id=project.pk, params={})  # not run: no on_commit
+    real = reports.build_report
+
+    def cancelled_meanwhile(*args, **kwargs):
+        job_cancel(report.job_id)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "build_report", cancelled_meanwhile)
+    report_run(report.pk)
+    report.refresh_from_db()
+    assert report.status == "failed" and report.result is None
+    assert report.errors == [{"field": "job", "messages": ["the job was cancelled"]}]
+    assert Job.objects.get(pk=report.job_id).status == "cancelled"
+    assert not Alert.objects.filter(kind="budget").exists()

@@ -9,6 +9,7 @@ from apps.intake.models import BatchItem
 from apps.intake.services import screening
 from apps.items.models import Item
 from apps.jobs.models import Job
+from apps.jobs.services import job_cancel
 from tests.apps.intake.intake_helpers import rows_by_item, uploads
 
 pytestmark = pytest.mark.django_db
@@ -279,3 +280,18 @@ def test_a_file_over_the_upload_cap_is_named_and_nothing_is_stored(
     )
     assert direct.status_code == 400 and "file" in direct.json()
     assert not Item.objects.exists()
+
+
+def test_a_screening_cancelled_before_it_writes_leaves_the_items_unscreened(
+    delivery, run_screen, monkeypatch
+):
+    real = screening._write
+
+    def cancelled_meanwhile(run, *args, **kwargs):
+        job_cancel(run.job_id)
+        return real(run, *args, **kwargs)
+
+    monkeypatch.setattr(screening, "_write", cancelled_meanwhile)
+    run_screen(delivery.batch["id"])
+    assert screening.ScreeningRun.objects.get().status == "cancelled"
+    assert not BatchItem.objects.filter(readable__isnull=False).exists()
