@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
+from apps.common import webhooks
 from apps.common.roles import Role
 from apps.common.webhooks import post_webhook
 
@@ -79,4 +80,50 @@ def test_redirects_are_not_followed(settings):
         target.shutdown()
         redirector.shutdown()
     assert hits == ["/hook"] and target_hits == []
-    assert status == "failed: HTTPError"
+    assert status == "failed: http 302"
+
+
+def test_the_call_goes_to_the_checked_address_not_a_re_resolved_one(settings, monkeypatch):
+    """DNS rebinding: the name is public when checked and points inside a moment later."""
+    inside, hits = serve(204)
+    answers = iter(["93.184.216.34", "127.0.0.1"])
+    monkeypatch.setattr(
+        webhooks.socket,
+        "getaddrinfo",
+        lambda *args, **kwargs: [(2, 1, 6, "", (next(answers), 0))],
+    )
+    dialled: list[tuple] = []
+
+    def create_connection(address, timeout=None):
+        dialled.append(address)
+        raise OSError("no route from the test machine")
+
+    monkeypatch.setattr(webhooks.socket, "create_connection", create_connection)
+    try:
+        status = post_webhook(f"http://hooks.example.com:{inside.server_port}/x", {"a": 1})
+    finally:
+        inside.shutdown()
+    assert dialled == [("93.184.216.34", inside.server_port)]
+    assert status == "failed: OSError" and hits == []
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_name(monkeypatch):
+    seen: dict = {}
+    monkeypatch.setattr(
+        webhooks.socket, "create_connection", lambda address, timeout=None: ("sock", address)
+    )
+    connection = webhooks._PinnedHTTPS(
+        "hooks.example.com", 8443, address="93.184.216.34", timeout=1
+    )
+
+    def wrap_socket(sock, server_hostname):
+        seen.update(sock=sock, server_hostname=server_hostname)
+        return "tls"
+
+    monkeypatch.setattr(connection._context, "wrap_socket", wrap_socket)
+    connection.connect()
+    assert seen == {
+        "sock": ("sock", ("93.184.216.34", 8443)),
+        "server_hostname": "hooks.example.com",
+    }
+    assert connection._context.check_hostname and connection.sock == "tls"
