@@ -19,27 +19,13 @@ from apps.projects.models import Cohort, LabelClass
 from labelqc.drift.series import SeriesInputError, check_window
 
 
-class DraftReviewQuery(serializers.Serializer):
+class DraftWindowQuery(serializers.Serializer):
+    """The filters both draft endpoints take: submission time, cohort, class."""
+
     since = serializers.DateTimeField(required=False, default=None)
     until = serializers.DateTimeField(required=False, default=None)
     cohort = IdField(required=False, default=None)
     label_class = IdField(required=False, default=None)
-    kept_iou = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
-    max_pass_through = serializers.FloatField(
-        required=False, default=0.25, min_value=0.0, max_value=0.99
-    )
-    min_wrong_drafts = serializers.IntegerField(
-        required=False, default=5, min_value=1, max_value=10_000
-    )
-    window = serializers.CharField(required=False, default=None, max_length=16)
-
-    def validate_window(self, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                check_window(value)
-            except SeriesInputError as error:
-                raise serializers.ValidationError(str(error).removeprefix("window: ")) from error
-        return value
 
     def validate_cohort(self, value: int | None) -> int | None:
         project_id = self.context["project_id"]
@@ -57,6 +43,25 @@ class DraftReviewQuery(serializers.Serializer):
         if attrs["since"] and attrs["until"] and attrs["since"] >= attrs["until"]:
             raise serializers.ValidationError({"until": "must be after since"})
         return attrs
+
+
+class DraftReviewQuery(DraftWindowQuery):
+    kept_iou = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    max_pass_through = serializers.FloatField(
+        required=False, default=0.25, min_value=0.0, max_value=0.99
+    )
+    min_wrong_drafts = serializers.IntegerField(
+        required=False, default=5, min_value=1, max_value=10_000
+    )
+    window = serializers.CharField(required=False, default=None, max_length=16)
+
+    def validate_window(self, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                check_window(value)
+            except SeriesInputError as error:
+                raise serializers.ValidationError(str(error).removeprefix("window: ")) from error
+        return value
 
 
 class DraftReviewAnnotatorOutput(serializers.Serializer):
@@ -140,20 +145,8 @@ class DraftReviewApi(RoleScopedApi):
         return Response(DraftReviewOutput(result).data)
 
 
-class DraftQualityQuery(serializers.Serializer):
-    since = serializers.DateTimeField(required=False, default=None)
-    until = serializers.DateTimeField(required=False, default=None)
-    cohort = IdField(required=False, default=None)
-    label_class = IdField(required=False, default=None)
+class DraftQualityQuery(DraftWindowQuery):
     model_id = serializers.CharField(required=False, default=None, max_length=200)
-
-    validate_cohort = DraftReviewQuery.validate_cohort
-    validate_label_class = DraftReviewQuery.validate_label_class
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["since"] and attrs["until"] and attrs["since"] >= attrs["until"]:
-            raise serializers.ValidationError({"until": "must be after since"})
-        return attrs
 
 
 class DraftQualityRowOutput(serializers.Serializer):
