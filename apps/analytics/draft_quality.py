@@ -3,7 +3,6 @@ labelqc.draft_quality, counted in SQL (one grouped query each, whatever the proj
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ import pandas as pd
 from django.db.models import BooleanField, Case, Count, F, Q, Sum, Value, When
 
 from apps.analytics.draft_review import submitted_efforts
+from apps.common.values import plain
 from apps.projects.models import LabelClass
 from apps.workflow.models import MissedObject
 from labelqc.draft_quality import draft_quality
@@ -67,12 +67,6 @@ def _miss_groups(project_id: int, since, until, cohort_id, class_id, model_id) -
     return frame.rename(columns={"label_class_id": "class_id"})
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-
 def draft_quality_rows(
     *,
     project_id: int,
@@ -91,7 +85,7 @@ def draft_quality_rows(
     names = dict(LabelClass.objects.filter(project_id=project_id).values_list("pk", "name"))
     rows = []
     for record in table.to_dict("records"):
-        row = {key: _plain(value) for key, value in record.items()}
+        row = {key: plain(value) for key, value in record.items()}
         class_id_ = row.pop("class_id")
         row["label_class"] = int(class_id_) if class_id_ is not None else None
         row["class_name"] = names.get(row["label_class"], ALL_CLASSES) if class_id_ else ALL_CLASSES

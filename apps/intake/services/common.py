@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pandas as pd
-
 from apps.audit.services import snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.intake.models import Batch, BatchStatus
@@ -51,10 +49,3 @@ def member_snapshot(membership: Any) -> dict[str, Any]:
         "duplicate_of_id",
     )
     return {key: data[key] for key in keep}
-
-
-def plain(value: Any) -> Any:
-    """A JSON-ready Python value from a numpy / pandas scalar (NA and NaN -> None)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    return value.item() if hasattr(value, "item") else value

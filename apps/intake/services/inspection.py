@@ -22,6 +22,7 @@ from apps.annotations.services import validate_records
 from apps.audit.services import audit, audit_many, audited_change, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.common.roles import Role
+from apps.common.values import plain
 from apps.intake import selectors
 from apps.intake.models import (
     Batch,
@@ -33,7 +34,7 @@ from apps.intake.models import (
     SamplingPlan,
     Verdict,
 )
-from apps.intake.services.common import from_core, plain, require_status
+from apps.intake.services.common import from_core, require_status
 from apps.intake.services.plans import core_plan
 from apps.intake.services.screening import screening_active
 from apps.projects.selectors import class_thresholds

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit, audit_many, snapshot
 from apps.common.exceptions import ServiceValidationError
+from apps.common.values import plain
 from apps.intake.models import (
     BEFORE_RELEASE,
     Batch,
@@ -30,7 +31,7 @@ from apps.intake.models import (
     ScreeningSettings,
     ScreeningStatus,
 )
-from apps.intake.services.common import from_core, member_snapshot, plain, require_status
+from apps.intake.services.common import from_core, member_snapshot, require_status
 from apps.jobs.dispatch import job_send_on_commit
 from apps.jobs.models import JobStatus
 from apps.jobs.services import (

@@ -11,8 +11,9 @@ from typing import Any
 
 import pandas as pd
 
+from apps.common.values import plain
 from apps.intake.models import InspectionItem, InspectionStatus
-from apps.intake.services.common import from_core, plain
+from apps.intake.services.common import from_core
 from labelqc.intake import DEFECT_TYPES, IntakeInputError, defect_trend, recurring_defects
 
 GROUPS = {"batch": "batch_id", "cohort": "cohort_id", "vendor": "vendor"}

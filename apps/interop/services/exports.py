@@ -21,7 +21,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +29,7 @@ from django.utils.dateparse import parse_datetime
 from apps.annotations.models import Source
 from apps.audit.services import audit
 from apps.common.spreadsheets import formula_safe
+from apps.common.values import plain
 from apps.interop import selectors
 from apps.interop.conf import EXPORT_KIND, job_dir
 from apps.interop.mapping import problems_of
@@ -324,7 +324,7 @@ def qa_report(project_id: int, filters: ExportFilter) -> dict[str, Any]:
         )
         for record in table.sort_values("annotator_id").to_dict("records"):
             record["username"] = names.get(int(record["annotator_id"]), "")
-            rows.append({k: _plain(record.get(k)) for k in QA_COLUMNS})
+            rows.append({k: plain(record.get(k)) for k in QA_COLUMNS})
     return {
         "project": project_id,
         "generated_at": timezone.now().isoformat(),
@@ -333,16 +333,6 @@ def qa_report(project_id: int, filters: ExportFilter) -> dict[str, Any]:
         "iou_thresholds": {str(k): v for k, v in thresholds.items()},
         "rows": rows,
     }
-
-
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
 
 
 def qa_csv(rows: list[dict[str, Any]]) -> bytes:
