@@ -19,7 +19,7 @@ import logging
 import socket
 import ssl
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
 
@@ -44,15 +44,20 @@ def _addresses(host: str) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-def _checked_address(url: str) -> str:
-    """The address to call the URL's host at, once every address it resolves to is allowed."""
+def _http_url(url: str) -> SplitResult:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookRefused("must be an http or https URL")
-    addresses = _addresses(parts.hostname)
+    return parts
+
+
+def _checked_address(parts: SplitResult) -> str:
+    """The address to call the URL's host at, once every address it resolves to is allowed."""
+    host = parts.hostname or ""
+    addresses = _addresses(host)
     if not settings.LABELQC_WEBHOOK_ALLOW_PRIVATE and any(_private(a) for a in addresses):
         raise WebhookRefused(
-            f"host {parts.hostname!r} is a private, loopback or link-local address "
+            f"host {host!r} is a private, loopback or link-local address "
             "(set LABELQC_WEBHOOK_ALLOW_PRIVATE=1 for receivers inside the network)"
         )
     return addresses[0]
@@ -60,11 +65,9 @@ def _checked_address(url: str) -> str:
 
 def check_webhook_url(url: str) -> None:
     """Raise WebhookRefused (with a message for the user) unless the URL may be called."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise WebhookRefused("must be an http or https URL")
+    parts = _http_url(url)
     if not settings.LABELQC_WEBHOOK_ALLOW_PRIVATE:  # else a host may not resolve yet
-        _checked_address(url)
+        _checked_address(parts)
 
 
 class _PinnedHTTP(http.client.HTTPConnection):
@@ -95,11 +98,11 @@ def post_webhook(url: str, body: dict[str, Any]) -> str:
     http.client follows no redirect: a 3xx answer is reported as a failure.
     """
     try:
-        address = _checked_address(url)
+        parts = _http_url(url)
+        address = _checked_address(parts)
     except WebhookRefused as refusal:
         logger.warning("webhook %s refused: %s", url, refusal)
         return "refused: address not allowed"
-    parts = urlsplit(url)
     https = parts.scheme == "https"
     connection_class = _PinnedHTTPS if https else _PinnedHTTP
     port = parts.port or (443 if https else 80)
