@@ -31,8 +31,8 @@ from apps.audit.services import audit, audit_many, audited_change, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Item
 from apps.jobs.dispatch import job_send_on_commit
-from apps.jobs.models import Job, JobStatus
-from apps.jobs.services import job_claim, job_create, job_finish, job_release
+from apps.jobs.models import Job
+from apps.jobs.services import job_claim, job_create, job_finish, job_lock_running, job_release
 from apps.prelabel.backends import BackendConfigError, configured_backend_name
 from apps.prelabel.images import StorageError
 from apps.projects.models import LabelClass
@@ -264,7 +264,7 @@ def _record(
 ) -> None:
     picked = [item_id for item_id, _, _ in picks]
     with transaction.atomic():
-        if not Job.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).exists():
+        if not job_lock_running(job.pk):
             ActiveLearningRound.objects.filter(pk=round_.pk).update(status=RoundStatus.CANCELLED)
             return
         current = dict(

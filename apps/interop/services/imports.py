@@ -37,8 +37,8 @@ from apps.interop.sources import (
     remove_leftover_extractions,
 )
 from apps.jobs.dispatch import job_send_on_commit
-from apps.jobs.models import Job, JobStatus
-from apps.jobs.services import job_claim, job_create, job_finish, job_progress
+from apps.jobs.models import Job
+from apps.jobs.services import job_claim, job_create, job_finish, job_lock_running, job_progress
 from labelqc.formats import (
     Dataset,
     FormatError,
@@ -254,7 +254,7 @@ def import_dataset(
             dataset, source=source, items=items, project_id=project_id, options=options
         )
     with transaction.atomic():
-        if not Job.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).exists():
+        if not job_lock_running(job.pk):
             return {}  # cancelled meanwhile: write nothing
         _refuse_duplicate(job, name, options)  # an identical import finished meanwhile
         plan.create_classes_and_members(actor=job.created_by, project_id=project_id)

@@ -19,12 +19,13 @@ from apps.audit.services import audit, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Video
 from apps.jobs.dispatch import job_send_on_commit
-from apps.jobs.models import Job, JobStatus
+from apps.jobs.models import Job
 from apps.jobs.services import (
     JobNoLongerRunning,
     job_claim,
     job_create,
     job_finish,
+    job_lock_running,
     job_progress,
     job_release,
     job_set_backend,
@@ -221,11 +222,7 @@ def _write_outcome(job: Job, video: Video, frames: list, results: list[VideoFram
         keys.append((result.obj_id, result.frame_index))
     try:
         with transaction.atomic():
-            if (
-                not Job.objects.select_for_update()
-                .filter(pk=job.pk, status=JobStatus.RUNNING)
-                .exists()
-            ):
+            if not job_lock_running(job.pk):
                 return  # cancelled while propagating: nothing is written
             created = write_prelabels(
                 actor=job.created_by,
