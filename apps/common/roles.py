@@ -23,5 +23,7 @@ LABELERS = frozenset(
     {Role.ANNOTATOR, Role.REVIEWER, Role.QA_MANAGER, Role.PROJECT_LEAD, Role.ADMIN}
 )
 NON_FINANCE = ALL_ROLES - {Role.FINANCE}
+# Which items are gold, and their answers: not labelers, who are scored on honeypots.
+GOLD_READERS = MANAGERS
 # Rates, budgets and costs: finance and those who run the program, not QA or labelers.
 COST_READERS = frozenset({Role.FINANCE, Role.PROJECT_LEAD, Role.ADMIN})

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.common.parsers import JSONParser
-from apps.common.roles import LEADS, MANAGERS, STAFF_ROLES
+from apps.common.roles import GOLD_READERS, LEADS, MANAGERS, STAFF_ROLES
 from apps.common.views import RoleScopedApi
 from apps.items import selectors, services
 from apps.items.models import Item
@@ -35,7 +35,7 @@ class ProjectItemsApi(RoleScopedApi):
         paginated. Reviewers get no gold flag and may not filter by it (400)."""
         filters = ItemFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        gold_hidden = self.get_role(request) not in MANAGERS
+        gold_hidden = self.get_role(request) not in GOLD_READERS
         if gold_hidden and filters.validated_data.get("is_gold") is not None:
             raise ValidationError({"is_gold": ["is not available to your role"]})
         query = selectors.items_of(project_id=self.project_id, **filters.validated_data)
@@ -83,7 +83,7 @@ class ItemDetailApi(RoleScopedApi):
     def get(self, request: Request, item_id: int) -> Response:
         """One item; `image_url` points at the stored file or the item's URI. No gold flag for
         reviewers."""
-        output = ItemOutput if self.get_role(request) in MANAGERS else ItemWithoutGoldOutput
+        output = ItemOutput if self.get_role(request) in GOLD_READERS else ItemWithoutGoldOutput
         return Response(output(Item.objects.get(pk=item_id)).data)
 
     @extend_schema(request=ItemUpdateInput, responses=ItemOutput)

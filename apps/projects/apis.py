@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from apps.common.exceptions import ServiceValidationError
 from apps.common.pagination import DefaultPagination
 from apps.common.permissions import AUTHENTICATED
-from apps.common.roles import ADMINS, ALL_ROLES, LEADS, MANAGERS, Role
+from apps.common.roles import ADMINS, ALL_ROLES, GOLD_READERS, LEADS, MANAGERS, Role
 from apps.common.views import RoleScopedApi
 from apps.projects import selectors, services
 from apps.projects.models import Annotator, Cohort, LabelClass, Project
@@ -72,7 +72,7 @@ class ProjectDetailApi(RoleScopedApi):
         """One project: with its settings for QA managers, leads and admins; the summary (no
         gold, honeypot, review or fault settings) for annotators, reviewers and finance."""
         project = Project.objects.get(pk=self.project_id)
-        return Response(project_output(project, full=self.get_role(request) in MANAGERS))
+        return Response(project_output(project, full=self.get_role(request) in GOLD_READERS))
 
     @extend_schema(request=ProjectUpdateInput, responses=ProjectOutput)
     def patch(self, request: Request, project_id: int) -> Response:

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from apps.common.roles import MANAGERS
+from apps.common.roles import GOLD_READERS
 from apps.common.rows import ModelColumns, cursor, fetch_one, table
 from apps.projects.models import Annotator, Cohort, LabelClass, Project
 
@@ -45,7 +45,7 @@ def project_ids_managed_by(*, user: Any) -> set[int] | None:
     if user.is_superuser:
         return None
     return set(
-        Annotator.objects.filter(user=user, is_active=True, role__in=MANAGERS).values_list(
+        Annotator.objects.filter(user=user, is_active=True, role__in=GOLD_READERS).values_list(
             "project_id", flat=True
         )
     )
