@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.forms import Form
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
@@ -15,12 +16,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.common.throttling import (
-    SigninForm,
     ThrottledSigninMixin,
     signin_retry_after,
     throttled_message,
 )
 from apps.common.tokens import token_issue, token_revoke
+
+
+class SigninForm(ThrottledSigninMixin, AuthenticationForm):
+    pass
 
 
 class AdminSigninForm(ThrottledSigninMixin, AdminAuthenticationForm):

@@ -22,7 +22,6 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.dispatch import receiver
@@ -61,8 +60,12 @@ def signin_retry_after(request: Any) -> int | None:
 
 def record_signin_failure(request: Any) -> int:
     """Count one failed sign-in for the request's address; returns the window's count."""
+    return _count_failure(client_address(request))
+
+
+def _count_failure(address: str) -> int:
     window, _ = _window()
-    key = _key(client_address(request), window)
+    key = _key(address, window)
     cache.add(key, 0, timeout=settings.LABELQC_SIGNIN_WINDOW_SECONDS + 1)
     try:
         return cache.incr(key)
@@ -76,7 +79,7 @@ def _count_failed_signin(sender: Any, credentials: dict, request: Any = None, **
     if request is None:
         return
     address = client_address(request)
-    failures = record_signin_failure(request)
+    failures = _count_failure(address)
     # operators read guessing in the logs; the password is never logged (Django masks it)
     log = logger.warning if failures >= settings.LABELQC_SIGNIN_FAILURES else logger.info
     log(
@@ -101,10 +104,6 @@ class ThrottledSigninMixin:
         if wait is not None:
             raise ValidationError(throttled_message(wait), code="throttled")
         return super().clean()  # type: ignore[misc]
-
-
-class SigninForm(ThrottledSigninMixin, AuthenticationForm):
-    pass
 
 
 class ScopedThrottle(ScopedRateThrottle):
