@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -130,6 +131,52 @@ def log_execution_mode() -> None:
         logger.info("No Celery broker configured: tasks run in-process, %s.", where)
     else:
         logger.info("Celery broker: %s", app.conf.broker_url)
+
+
+class InProcessBeat(threading.Thread):
+    """Thread mode has no `celery beat` process: this thread sends the beat schedule's tasks
+    (SLA checks, lost-job re-sends, job-file sweeps) once at start and then every interval, onto
+    the background task thread, so the embedded default raises SLA alerts as a deployment does."""
+
+    def __init__(self, schedule: dict[str, dict[str, Any]], stop: threading.Event) -> None:
+        super().__init__(name="labelqc-beat", daemon=True)
+        self.entries = [(entry["task"], float(entry["schedule"])) for entry in schedule.values()]
+        self.stop = stop
+
+    def run(self) -> None:
+        now = time.monotonic()
+        due = {task: now for task, _ in self.entries}
+        intervals = dict(self.entries)
+        while not self.stop.is_set():
+            now = time.monotonic()
+            for task, when in due.items():
+                if when <= now:
+                    due[task] = now + intervals[task]
+                    self.send(task)
+            self.stop.wait(max(0.0, min(due.values()) - time.monotonic()))
+
+    @staticmethod
+    def send(task_name: str) -> None:
+        try:
+            app.tasks[task_name].apply_async()
+        except Exception:
+            logger.exception("in-process beat could not send %s", task_name)
+
+
+def start_in_process_beat(stop: threading.Event | None = None) -> InProcessBeat | None:
+    """Starts InProcessBeat in thread mode (LABELQC_INPROCESS_TASKS=thread); None otherwise."""
+    from django.conf import settings
+
+    if not app.conf.task_always_eager or settings.LABELQC_INPROCESS_TASKS != "thread":
+        return None
+    app.loader.import_default_modules()  # autodiscovery is lazy: register the tasks now
+    unknown = [e["task"] for e in app.conf.beat_schedule.values() if e["task"] not in app.tasks]
+    if unknown:
+        raise RuntimeError(f"beat schedule names tasks nobody registered: {unknown}")
+    beat = InProcessBeat(app.conf.beat_schedule, stop or threading.Event())
+    beat.start()
+    logger.info("In-process beat: %s", ", ".join(sorted(app.conf.beat_schedule)))
+    return beat
 
 
 def resend_jobs_lost_with_the_last_server() -> None:

@@ -9,7 +9,12 @@ application = get_wsgi_application()
 # --preload the workers then share it, and nobody's first request waits seconds for imports.
 get_resolver().check()
 
-from configs.celery import log_execution_mode, resend_jobs_lost_with_the_last_server  # noqa: E402
+from configs.celery import (  # noqa: E402
+    log_execution_mode,
+    resend_jobs_lost_with_the_last_server,
+    start_in_process_beat,
+)
 
 log_execution_mode()
 resend_jobs_lost_with_the_last_server()
+start_in_process_beat()

@@ -156,6 +156,53 @@ def test_a_restarted_server_runs_the_jobs_the_last_one_left_unfinished(tmp_path:
     assert "re-sent job" in log
 
 
+BEAT_SCRIPT = r"""
+import json, time
+from datetime import timedelta
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.utils import timezone
+from apps.demo.services import seed_demo
+from apps.workflow.models import Alert, Review
+from apps.workflow.services.sla import OPEN_REVIEWS
+from configs.celery import app
+
+seed_demo(n_items=12)
+first, second = Review.objects.filter(status__in=OPEN_REVIEWS).exclude(
+    pk__in=[int(a.key.split(":")[1]) for a in Alert.objects.filter(kind="queue_sla")]
+).order_by("pk")[:2]
+past = timezone.now() - timedelta(hours=1)
+Review.objects.filter(pk=first.pk).update(due_at=past)
+app.conf.beat_schedule = {"check-slas": {"task": "labelqc.workflow.check_slas", "schedule": 0.5}}
+
+def alerted(review):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if Alert.objects.filter(key=f"review:{review.pk}").exists():
+            return True
+        time.sleep(0.1)
+    return False
+
+import configs.wsgi  # the server starts, and with it the in-process beat
+
+at_start = alerted(first)
+Review.objects.filter(pk=second.pk).update(due_at=past)
+later = alerted(second)  # only a second beat run can see this one
+time.sleep(1.2)  # more runs record nothing twice
+print(json.dumps({
+    "at_start": at_start, "later": later,
+    "alerts": Alert.objects.filter(key__in=[f"review:{first.pk}", f"review:{second.pk}"]).count(),
+}))
+"""
+
+
+def test_thread_mode_runs_the_beat_schedule_so_sla_breaches_raise_alerts(tmp_path: Path) -> None:
+    outcome, log = run_in_thread_mode(BEAT_SCRIPT, tmp_path, timeout=300)
+    assert outcome == {"at_start": True, "later": True, "alerts": 2}, log[-3000:]
+
+
 def test_an_unknown_inprocess_mode_is_refused(tmp_path: Path) -> None:
     done = run_python(
         "import django; django.setup()",
