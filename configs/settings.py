@@ -248,9 +248,11 @@ LABELQC_CACHE_URL = os.environ.get("LABELQC_CACHE_URL", "").strip() or REDIS_URL
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "apps.common.cache.TolerantRedisCache",
             "LOCATION": LABELQC_CACHE_URL,
             "KEY_PREFIX": "labelqc",
+            # A Redis that stopped answering costs a request seconds, not a worker's timeout.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
         if LABELQC_CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "labelqc"}

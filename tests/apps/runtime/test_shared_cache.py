@@ -23,17 +23,17 @@ SETTINGS_CACHE = (
 def test_the_cache_is_redis_when_configured_and_per_process_otherwise():
     assert run_python(SETTINGS_CACHE).stdout.split() == ["LocMemCache", "labelqc"]
     via_redis_url = run_python(SETTINGS_CACHE, REDIS_URL="redis://cache:6379/0")
-    assert via_redis_url.stdout.split() == ["RedisCache", "redis://cache:6379/0"]
+    assert via_redis_url.stdout.split() == ["TolerantRedisCache", "redis://cache:6379/0"]
     own = run_python(
         SETTINGS_CACHE, REDIS_URL="redis://cache:6379/0", LABELQC_CACHE_URL="redis://cache:6379/2"
     )
-    assert own.stdout.split() == ["RedisCache", "redis://cache:6379/2"]
+    assert own.stdout.split() == ["TolerantRedisCache", "redis://cache:6379/2"]
 
 
 def test_failures_counted_by_another_process_throttle_this_one(settings, django_user_model):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "apps.common.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "labelqc",
         }

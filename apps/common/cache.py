@@ -1,0 +1,117 @@
+"""The shared cache backend: Django's Redis cache, tolerant of a Redis outage.
+
+Everything labelqc keeps in the cache can be recomputed (page sections, rule facts) or is a
+throttle counter, so an unreachable Redis must not fail the request that touches it: reads miss,
+writes are skipped, and the throttles fail open until Redis is back, with a warning logged at most
+once a minute. `/readyz` still reports the outage, through `strict`, the same cache without the
+tolerance.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger("labelqc.cache")
+
+OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError)
+WARNING_INTERVAL_SECONDS = 60.0
+T = TypeVar("T")
+
+
+class TolerantRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._server_setting, self._params = server, params
+        self._strict: RedisCache | None = None
+        self._last_warning = 0.0
+        self._warning_lock = threading.Lock()
+
+    @property
+    def strict(self) -> RedisCache:
+        """The same Redis, raising on an outage (for the readiness check)."""
+        if self._strict is None:
+            self._strict = RedisCache(self._server_setting, self._params)
+        return self._strict
+
+    def _tolerate(self, operation: str, call: Callable[[], T], fallback: T) -> T:
+        try:
+            return call()
+        except OUTAGE_ERRORS as exc:
+            self._warn(operation, exc)
+            return fallback
+
+    def _warn(self, operation: str, exc: Exception) -> None:
+        with self._warning_lock:
+            now = time.monotonic()
+            if now - self._last_warning < WARNING_INTERVAL_SECONDS:
+                return
+            self._last_warning = now
+        logger.warning(
+            "cache unreachable (%s on %s): serving without it until it is back",
+            type(exc).__name__,
+            operation,
+        )
+
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        return self._tolerate(
+            "get", lambda: super(TolerantRedisCache, self).get(key, default, version), default
+        )
+
+    def get_many(self, keys: Any, version: Any = None) -> dict[Any, Any]:
+        return self._tolerate(
+            "get_many", lambda: super(TolerantRedisCache, self).get_many(keys, version), {}
+        )
+
+    def has_key(self, key: Any, version: Any = None) -> bool:
+        return self._tolerate(
+            "has_key", lambda: super(TolerantRedisCache, self).has_key(key, version), False
+        )
+
+    def set(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> None:
+        self._tolerate(
+            "set", lambda: super(TolerantRedisCache, self).set(key, value, timeout, version), None
+        )
+
+    def add(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> bool:
+        return self._tolerate(
+            "add", lambda: super(TolerantRedisCache, self).add(key, value, timeout, version), False
+        )
+
+    def set_many(self, data: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> list[Any]:
+        return self._tolerate(
+            "set_many", lambda: super(TolerantRedisCache, self).set_many(data, timeout, version), []
+        )
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
+        return self._tolerate(
+            "touch", lambda: super(TolerantRedisCache, self).touch(key, timeout, version), False
+        )
+
+    def incr(self, key: Any, delta: int = 1, version: Any = None) -> int:
+        # As if the key had just been created: a throttle counting through an outage lets through.
+        return self._tolerate(
+            "incr", lambda: super(TolerantRedisCache, self).incr(key, delta, version), delta
+        )
+
+    def delete(self, key: Any, version: Any = None) -> bool:
+        return self._tolerate(
+            "delete", lambda: super(TolerantRedisCache, self).delete(key, version), False
+        )
+
+    def delete_many(self, keys: Any, version: Any = None) -> None:
+        self._tolerate(
+            "delete_many", lambda: super(TolerantRedisCache, self).delete_many(keys, version), None
+        )
