@@ -6,6 +6,7 @@ queue. Without a broker (embedded mode) tasks run in-process and the log says so
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import threading
@@ -13,9 +14,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from celery import Celery, Task, states, uuid
+from celery import Celery, Task, signals, states, uuid
 from celery.result import EagerResult
 from kombu import Queue
+
+from apps.common.request_ids import NONE, REQUEST_ID, TASK_HEADER
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "configs.settings")
 
@@ -86,11 +89,38 @@ class LabelqcTask(Task):
             if settings.LABELQC_INPROCESS_TASKS == "thread":
                 task_id = task_id or uuid()
                 options.update(task_id=task_id, link=link, link_error=link_error, shadow=shadow)
-                _background_executor().submit(_run_in_background, self, args, kwargs, options)
+                # The copied context carries the dispatching request's id onto the task thread.
+                _background_executor().submit(
+                    contextvars.copy_context().run, _run_in_background, self, args, kwargs, options
+                )
                 return EagerResult(task_id, None, states.PENDING, name=self.name)
         return super().apply_async(
             args, kwargs, task_id, producer, link, link_error, shadow, **options
         )
+
+
+@signals.setup_logging.connect
+def _keep_django_logging(**kwargs: Any) -> None:
+    """Workers log through settings.LOGGING (LOG_FORMAT, request ids) instead of Celery's own."""
+
+
+@signals.before_task_publish.connect
+def _send_request_id(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    if headers is not None and (request_id := REQUEST_ID.get()) != NONE:
+        headers[TASK_HEADER] = request_id
+
+
+@signals.task_prerun.connect
+def _adopt_request_id(task: Task | None = None, **kwargs: Any) -> None:
+    request_id = getattr(task.request, TASK_HEADER, None) if task is not None else None
+    if request_id:
+        REQUEST_ID.set(request_id)
+
+
+@signals.task_postrun.connect
+def _drop_request_id(task: Task | None = None, **kwargs: Any) -> None:
+    if task is not None and getattr(task.request, TASK_HEADER, None):
+        REQUEST_ID.set(NONE)
 
 
 app = Celery("labelqc", task_cls=LabelqcTask)
