@@ -24,6 +24,16 @@ class Column:
     digits: int = 3
 
 
+@dataclass(frozen=True)
+class RowAction:
+    """A button on every row that POSTs to `url` (filled from the row, e.g.
+    "/api/alerts/{id}/resolve/"); the row then says `done` instead of the button."""
+
+    label: str
+    url: str
+    done: str
+
+
 @dataclass
 class Table:
     name: str
@@ -33,10 +43,16 @@ class Table:
     note: str = ""
     empty: str = "No rows for these filters."
     extra: dict[str, Any] = field(default_factory=dict)
+    action: RowAction | None = None
 
     def cells(self) -> list[list[tuple[str, str, Any]]]:
         """Per row: (display text, css kind, sort value) for each column."""
         return [[_cell(row.get(c.key), c) for c in self.columns] for row in self.rows]
+
+    def rendered_rows(self) -> list[dict[str, Any]]:
+        """Per row: its cells, and the URL its action button posts to (None without one)."""
+        urls = [self.action.url.format(**row) if self.action else None for row in self.rows]
+        return [{"cells": c, "action_url": u} for c, u in zip(self.cells(), urls, strict=True)]
 
 
 def _missing(value: Any) -> bool:

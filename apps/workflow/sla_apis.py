@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +14,7 @@ from apps.projects.serializers import IoUThresholdField
 from apps.workflow.models import Alert, ClassSla, QueueSla
 from apps.workflow.serializers import ReviewOutput
 from apps.workflow.services import sla
+from apps.workflow.services.alerts import alert_resolve, check_project_slas
 from apps.workflow.services.compliance import class_sla_compliance
 
 
@@ -68,6 +69,10 @@ class ClassSlaOutput(serializers.ModelSerializer):
 
 
 class AlertOutput(serializers.ModelSerializer):
+    resolved_by = serializers.CharField(
+        source="resolved_by.username", default=None, read_only=True, allow_null=True
+    )
+
     class Meta:
         model = Alert
         fields = [
@@ -79,8 +84,19 @@ class AlertOutput(serializers.ModelSerializer):
             "webhook_status",
             "created_at",
             "resolved_at",
+            "resolved_by",
+            "resolution",
         ]
         read_only_fields = fields
+
+
+class AlertQuery(serializers.Serializer):
+    kind = serializers.CharField(required=False, max_length=64)
+    resolved = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class AlertResolveInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
 class QueueSlaListApi(RoleScopedApi):
@@ -182,23 +198,46 @@ class SlaCheckApi(RoleScopedApi):
 
     @extend_schema(request=None, responses=AlertOutput(many=True))
     def post(self, request: Request, project_id: int) -> Response:
-        return Response(
-            AlertOutput(sla.record_breaches(project_id=self.project_id), many=True).data
-        )
+        """Also resolves the breach alerts whose review has been decided; answers the new ones."""
+        created = check_project_slas(project_id=self.project_id)
+        return Response(AlertOutput(created, many=True).data)
 
 
 class AlertListApi(RoleScopedApi):
     """The project's alerts (queue SLA breaches, budget warnings, fault flags), newest first,
-    optionally of one `?kind=` (`queue_sla`, `budget`, `fault_flag`); paginated."""
+    optionally of one `?kind=` (`queue_sla`, `budget`, `fault_flag`) and only open
+    (`?resolved=false`) or resolved ones (`?resolved=true`); paginated."""
 
     access = {"GET": MANAGERS}
 
-    @extend_schema(parameters=[OpenApiParameter("kind", str)], responses=AlertOutput(many=True))
+    @extend_schema(parameters=[AlertQuery], responses=AlertOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
-        query = Alert.objects.filter(project_id=self.project_id)
-        if request.query_params.get("kind"):
-            query = query.filter(kind=request.query_params["kind"])
+        filters = AlertQuery(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        query = Alert.objects.filter(project_id=self.project_id).select_related("resolved_by")
+        if filters.validated_data.get("kind"):
+            query = query.filter(kind=filters.validated_data["kind"])
+        if filters.validated_data["resolved"] is not None:
+            query = query.filter(resolved_at__isnull=not filters.validated_data["resolved"])
         return self.paginate(request, query, AlertOutput)
+
+
+class AlertResolveApi(RoleScopedApi):
+    """Mark an alert resolved, with an optional note (audited). Resolving a resolved alert
+    answers it unchanged. Queue-SLA alerts also resolve themselves once their review is decided
+    (at the next SLA check)."""
+
+    access = {"POST": MANAGERS}
+
+    def project_id_from_url(self) -> int | None:
+        return get_object_or_404(Alert, pk=self.kwargs["alert_id"]).project_id
+
+    @extend_schema(request=AlertResolveInput, responses=AlertOutput)
+    def post(self, request: Request, alert_id: int) -> Response:
+        payload = AlertResolveInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        alert = alert_resolve(actor=request.user, alert_id=alert_id, **payload.validated_data)
+        return Response(AlertOutput(alert).data)
 
 
 class ClassComplianceApi(RoleScopedApi):

@@ -65,4 +65,5 @@ urlpatterns = [
     ),
     path("projects/<id:project_id>/slas/check/", sla_apis.SlaCheckApi.as_view(), name="sla-check"),
     path("projects/<id:project_id>/alerts/", sla_apis.AlertListApi.as_view(), name="alert-list"),
+    path("alerts/<id:alert_id>/resolve/", sla_apis.AlertResolveApi.as_view(), name="alert-resolve"),
 ]

@@ -16,7 +16,7 @@ from apps.dashboards.cache import cached
 from apps.dashboards.filters import PageFilters
 from apps.dashboards.selectors.model_work import model_work_section
 from apps.dashboards.selectors.names import ProjectNames, project_names
-from apps.dashboards.tables import Column, PageData, Table
+from apps.dashboards.tables import Column, PageData, RowAction, Table
 from apps.jobs.models import FINISHED, Job
 from apps.projects.models import Project
 from apps.workflow.models import Alert, Assignment, CorrectionEffort, EffortBucket, Review
@@ -120,6 +120,7 @@ def alerts_section(page: PageData, project_id: int) -> None:
             ],
             alerts,
             empty="No open alerts.",
+            action=RowAction("Resolve", "/api/alerts/{id}/resolve/", "resolved"),
         )
     )
 

@@ -181,12 +181,30 @@ const labelqc = (() => {
     });
   }
 
+  function wireRowActions() {
+    document.querySelectorAll("[data-row-action]").forEach((button) => {
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        const result = await api("POST", button.dataset.rowAction, {});
+        if (result.ok) {
+          button.closest("tr").classList.add("done");
+          button.replaceWith(document.createTextNode(button.dataset.done));
+        } else {
+          button.disabled = false;
+          button.title = errorText(result);
+          button.textContent = `${button.textContent.split(" (")[0]} (failed: ${errorText(result)})`;
+        }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     drawFigures();
     wireTables();
     wireFilters();
     wireJobStarters();
     wireJobRows();
+    wireRowActions();
   });
 
   // Shared with the intake pages, which load this file before intake.js.
