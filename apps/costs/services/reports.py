@@ -25,6 +25,7 @@ from apps.jobs.dispatch import job_send_on_commit
 from apps.jobs.services import job_claim, job_create, job_finish, job_lock_running
 from apps.projects.models import Project
 from apps.workflow.models import Alert
+from apps.workflow.services.alerts import resolve_superseded
 from labelqc.cost import (
     CostInputError,
     actual_costs,
@@ -152,9 +153,19 @@ def build_report(project: Project, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_budget_alert(report: CostReport, result: dict[str, Any]) -> dict[str, Any] | None:
-    """One Alert per (period, level) while the forecast is over budget or at risk."""
+    """One Alert per (period, level) while the forecast is over budget or at risk; the report
+    resolves the earlier budget alerts it supersedes (another period or level, or a forecast
+    back inside the budget). A report without an estimate yet ("unknown") resolves nothing."""
     status = (result.get("forecast") or {}).get("budget")
-    if not status or not status.get("alert"):
+    if not status or status.get("alert_level") == "unknown":
+        return None
+    if not status.get("alert"):
+        resolve_superseded(
+            project_id=report.project_id,
+            kind="budget",
+            keep_key=None,
+            resolution=f"forecast inside the budget again (cost report {report.pk})",
+        )
         return None
     as_of = pd.Series([pd.Timestamp(result["as_of"])])
     current = str(period_start(as_of, result["period"]).iloc[0])
@@ -178,6 +189,15 @@ def record_budget_alert(report: CostReport, result: dict[str, Any]) -> dict[str,
     except IntegrityError:
         alert = Alert.objects.get(project_id=report.project_id, kind="budget", key=key)
         created = False
+        if alert.resolved_at is not None:  # over again after it was resolved: open it again
+            alert.resolved_at, alert.resolved_by, alert.resolution = None, None, ""
+            alert.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    resolve_superseded(
+        project_id=report.project_id,
+        kind="budget",
+        keep_key=key,
+        resolution=f"superseded by cost report {report.pk} ({level}, period {current})",
+    )
     return {"id": alert.pk, "key": key, "created": created, "level": status["alert_level"]}
 
 

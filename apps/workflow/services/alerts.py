@@ -48,6 +48,14 @@ def resolve_decided_breaches(*, project_id: int) -> int:
     )
 
 
+def resolve_superseded(*, project_id: int, kind: str, keep_key: str | None, resolution: str) -> int:
+    """Resolve the project's open alerts of `kind` other than `keep_key` (the one still true)."""
+    query = Alert.objects.filter(project_id=project_id, kind=kind, resolved_at__isnull=True)
+    if keep_key is not None:
+        query = query.exclude(key=keep_key)
+    return query.update(resolved_at=timezone.now(), resolution=resolution[:500])
+
+
 def check_project_slas(*, project_id: int) -> list[Alert]:
     """Resolve the breach alerts whose review was decided, then record the new breaches."""
     resolve_decided_breaches(project_id=project_id)

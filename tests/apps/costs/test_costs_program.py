@@ -143,6 +143,35 @@ def test_no_alert_when_the_forecast_is_inside_the_budget(
     assert not Alert.objects.filter(project=project, kind="budget").exists()
 
 
+def test_a_forecast_back_inside_the_budget_resolves_the_budget_alert(
+    priced_program, finance_client, run_on_commit
+):
+    project = priced_program.project
+    over = start_report(finance_client, run_on_commit, project)
+    alert = Alert.objects.get(pk=over["result"]["alert"]["id"])
+    assert alert.resolved_at is None
+    finance_client.put(
+        f"/api/projects/{project.pk}/costs/budget/",
+        {"amount": 1000.0, "planned_labels": 10},
+        format="json",
+    )
+    inside = start_report(finance_client, run_on_commit, project)
+    assert inside["result"]["budget"]["status"]["alert_level"] == "ok"
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None and alert.resolved_by is None
+    assert alert.resolution == f"forecast inside the budget again (cost report {inside['id']})"
+    finance_client.put(
+        f"/api/projects/{project.pk}/costs/budget/",
+        {"amount": 5.0, "planned_labels": 10},
+        format="json",
+    )
+    again = start_report(finance_client, run_on_commit, project)["result"]["alert"]
+    # over again in the same period: the same alert, open again
+    assert again["id"] == alert.pk and again["created"] is False
+    alert.refresh_from_db()
+    assert alert.resolved_at is None and alert.resolution == ""
+
+
 def test_csv_tables_parse_and_match_the_json(priced_program, finance_client, run_on_commit):
     report = start_report(finance_client, run_on_commit, priced_program.project)
     for table in report["tables"]:
