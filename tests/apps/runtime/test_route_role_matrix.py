@@ -21,7 +21,7 @@ from apps.common.roles import Role
 from apps.items.models import Item, Video
 from apps.jobs.models import Job
 from apps.projects.models import Annotator
-from apps.workflow.models import Assignment, ClassSla, EscalationRule, QueueSla, Review
+from apps.workflow.models import Alert, Assignment, ClassSla, EscalationRule, QueueSla, Review
 from tests.apps.costs.costs_helpers import cost_route_ids
 from tests.apps.intake.intake_helpers import intake_route_ids
 from tests.apps.runtime.test_access_rules import HTTP_METHODS, PUBLIC, ROUTES
@@ -81,6 +81,9 @@ def world(project):
         "rule_id": rule.pk,
         "sla_id": queue_sla.pk,
         "class_sla_id": class_sla.pk,
+        "alert_id": Alert.objects.create(
+            project=project, kind="queue_sla", key="k", message="m"
+        ).pk,
         "job_id": job.pk,
         "report_id": report.pk,
         "cohort_id": project.cohorts.first().pk,
