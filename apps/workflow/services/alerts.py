@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.audit.services import audited_change
 from apps.workflow.models import Alert, Review
-from apps.workflow.services.sla import OPEN_REVIEWS, record_breaches
+from apps.workflow.services.sla import OPEN_REVIEWS, REVIEW_KEY_PREFIX, record_breaches
 
 REVIEW_DECIDED = "the overdue review was decided"
 
@@ -36,7 +36,11 @@ def resolve_decided_breaches(*, project_id: int) -> int:
             project_id=project_id, kind="queue_sla", resolved_at__isnull=True
         ).values_list("key", "pk")
     )
-    reviews = {key: int(key.split(":", 1)[1]) for key in open_alerts}
+    reviews = {
+        key: int(review)
+        for key in open_alerts
+        if (review := key.removeprefix(REVIEW_KEY_PREFIX)) != key and review.isdigit()
+    }
     waiting = set(
         Review.objects.filter(pk__in=reviews.values(), status__in=OPEN_REVIEWS).values_list(
             "pk", flat=True

@@ -18,6 +18,7 @@ from apps.workflow.models import Alert, ClassSla, QueueSla, Review, ReviewStatus
 
 logger = logging.getLogger("labelqc.sla")
 OPEN_REVIEWS = (ReviewStatus.PENDING, ReviewStatus.LEASED)
+REVIEW_KEY_PREFIX = "review:"  # a queue-SLA alert's key: the prefix and its review's id
 CLASS_SLA_FIELDS = (
     "iou_threshold",
     "iaa_floor",
@@ -135,7 +136,7 @@ def record_breaches(*, project_id: int, now=None) -> list[Alert]:
                 alert = Alert.objects.create(
                     project_id=project_id,
                     kind="queue_sla",
-                    key=f"review:{review.pk}",
+                    key=f"{REVIEW_KEY_PREFIX}{review.pk}",
                     message=f"review {review.pk} in queue '{review.queue}' is past its SLA",
                     details=details,
                 )
