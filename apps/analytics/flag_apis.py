@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,14 +11,22 @@ from rest_framework.response import Response
 from apps.analytics import flags
 from apps.analytics.models import FaultFlagRun
 from apps.common.roles import MANAGERS
+from apps.common.schema import settings_object_schema
 from apps.common.views import RoleScopedApi
 from apps.jobs.serializers import JobOutput
+from labelqc.catch import CatchRules
+
+
+@extend_schema_field(settings_object_schema(CatchRules))
+class FaultRulesField(serializers.DictField):
+    """Overrides of labelqc.catch.CatchRules: checked by apps.analytics.flags (a 400 names the
+    rule or threshold); the schema lists the known ones, since any other key is refused."""
 
 
 class FaultFlagStartInput(serializers.Serializer):
     # Overrides of labelqc.catch.CatchRules for this run, e.g. {"size_bias": {"band": 0.15}};
     # laid over the project's stored ones (settings["fault_rules"]), which save_rules replaces.
-    rules = serializers.DictField(required=False, default=dict)
+    rules = FaultRulesField(required=False, default=dict)
     save_rules = serializers.BooleanField(required=False, default=False)
 
 

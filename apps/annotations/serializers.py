@@ -38,7 +38,8 @@ class AnnotationInput(serializers.Serializer):
 
 
 class AnnotationBulkInput(serializers.Serializer):
-    annotations = serializers.ListField(child=AnnotationInput(), allow_empty=False)
+    # min_length for the schema's minItems; allow_empty keeps the "may not be empty" message.
+    annotations = serializers.ListField(child=AnnotationInput(), allow_empty=False, min_length=1)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
     def validate_annotations(self, value):
@@ -52,7 +53,7 @@ class AnnotationBulkInput(serializers.Serializer):
 
 class AnnotationImportInput(serializers.Serializer):
     annotations = serializers.ListField(
-        child=AnnotationInput(), allow_empty=False, max_length=1_000_000
+        child=AnnotationInput(), allow_empty=False, min_length=1, max_length=1_000_000
     )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -74,7 +74,9 @@ class RateCardDetailApi(RoleScopedApi):
     @extend_schema(request=RateCardInput, responses=RateCardOutput)
     def patch(self, request: Request, rate_card_id: int) -> Response:
         """Change a rate card, checked as on create; moved to another cohort it takes that cohort's
-        vendor, and clearing `reviewer_rate_unit` drops the reviewer rate. Audited."""
+        vendor, clearing `reviewer_rate_unit` drops the reviewer rate, and null puts a cost
+        assumption (`correction_effort`, `engineering_cost_per_batch`, `batch_size`,
+        `remediation_cost_per_escape`) back to its configured default, as on create. Audited."""
         changes = valid(RateCardInput, request.data, partial=True)
         card = services.rate_card_update(
             actor=request.user, card=RateCard.objects.get(pk=rate_card_id), changes=changes
@@ -239,7 +241,7 @@ class CostReportCsvApi(CostReportApiBase):
         return super().perform_content_negotiation(request, force=True)
 
     @extend_schema(
-        parameters=[OpenApiParameter("table", str, required=True)],
+        parameters=[CostCsvInput],  # `table` as the enum of the report's table names
         responses={(200, "text/csv"): str},
     )
     def get(self, request: Request, cost_report_id: int) -> HttpResponse | Response:

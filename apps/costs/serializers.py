@@ -3,13 +3,56 @@ services (so a negative rate is a 400 naming its field, e.g. "rate_amount")."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.common.ids import MAX_INT, IdField
+from apps.costs.domain import (
+    MAX_SEGMENTS,
+    SEGMENT_KEYS,
+    SEGMENT_REQUIRED,
+    SEGMENT_TEXT_FIELDS,
+)
 from apps.costs.models import Budget, CostReport, Period, RateCard, RateUnit, Scenario
 from apps.costs.services.tables import TABLE_NAMES
+from labelqc.cost import RATE_UNITS
+from labelqc.cost.plan import SEGMENT_INPUT_COLUMNS
 
 optional_number = {"required": False, "allow_null": True}
+
+
+@extend_schema_field({"type": "number", "format": "double", "minimum": 0, "exclusiveMinimum": True})
+class PositiveNumberField(serializers.FloatField):
+    """A number labelqc.cost requires > 0 (it checks it, so the 400 keeps its message); the
+    schema says so, or clients would be told 0 is valid."""
+
+
+def _segment_property(key: str) -> dict[str, Any]:
+    """The schema of one segment key, as apps.costs.domain checks it (required keys non-null)."""
+    schema: dict[str, Any] = (
+        {"type": "string", "maxLength": 200} if key in SEGMENT_TEXT_FIELDS else {"type": "number"}
+    )
+    if key == "rate_unit":  # the reviewer's unit is checked only with a reviewer amount
+        schema["enum"] = list(RATE_UNITS)
+    return schema if key in SEGMENT_REQUIRED else {**schema, "nullable": True}
+
+
+SEGMENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {key: _segment_property(key) for key in (*SEGMENT_INPUT_COLUMNS, *SEGMENT_KEYS)},
+    "required": list(SEGMENT_REQUIRED),
+    "additionalProperties": False,
+}
+
+
+@extend_schema_field(
+    {"type": "array", "items": SEGMENT_SCHEMA, "minItems": 1, "maxItems": MAX_SEGMENTS}
+)
+class SegmentsField(serializers.JSONField):
+    """A scenario's segments. Checked by labelqc.cost in the service (so a 400 names
+    "segments[i].<field>"); the schema gives their shape from the same key lists."""
 
 
 class RateCardInput(serializers.Serializer):
@@ -23,7 +66,7 @@ class RateCardInput(serializers.Serializer):
     reviewer_rate_amount = serializers.FloatField(**optional_number)
     correction_effort = serializers.FloatField(**optional_number)
     engineering_cost_per_batch = serializers.FloatField(**optional_number)
-    batch_size = serializers.FloatField(**optional_number)
+    batch_size = PositiveNumberField(**optional_number)
     remediation_cost_per_escape = serializers.FloatField(**optional_number)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
@@ -79,7 +122,7 @@ class ScenarioInput(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     # Validated by labelqc.cost in the service (errors name "segments[i].<field>").
-    segments = serializers.JSONField()
+    segments = SegmentsField()
     is_baseline = serializers.BooleanField(required=False, default=False)
 
 
@@ -95,7 +138,7 @@ class ScenarioCompareInput(serializers.Serializer):
         child=IdField(), required=False, default=list, max_length=10
     )
     # name -> segments, compared without being stored.
-    scenarios = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
+    scenarios = serializers.DictField(child=SegmentsField(), required=False, default=dict)
     baseline = serializers.CharField(max_length=120, required=False)
     tornado = serializers.BooleanField(required=False, default=True)
     relative_delta = serializers.FloatField(

@@ -32,6 +32,7 @@ from apps.intake.serializers import (
     SamplingPlanOutput,
     SamplingPlanQuery,
     TrendQuery,
+    sampling_plan_input_schema,
 )
 
 INSPECTORS = MANAGERS | {Role.REVIEWER}
@@ -59,7 +60,7 @@ class SamplingPlanApi(RoleScopedApi):
             body.update(services.plan_payload(services.core_plan(setting, lot_size)))
         return Response(body)
 
-    @extend_schema(request=SamplingPlanInput, responses=SamplingPlanOutput)
+    @extend_schema(request=sampling_plan_input_schema(), responses=SamplingPlanOutput)
     def put(self, request: Request, project_id: int) -> Response:
         """Create or replace the project's sampling plan: an ISO 2859-1 table plan (AQL, inspection
         level) or a risk-based one (AQL, LTPD, producer and consumer risks), and the review mode; a

@@ -4,12 +4,15 @@ are checked by labelqc.intake in the services, so a bad value is a 400 naming it
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from apps.annotations.models import GeometryType
 from apps.annotations.serializers import GeometryField
 from apps.common.ids import MAX_INT, IdField
+from apps.common.schema import settings_object_schema
 from apps.intake.models import (
     Batch,
     BatchInspection,
@@ -26,8 +29,8 @@ from apps.intake.models import (
 )
 from apps.intake.services.screening import hold_flags_of, thresholds_of
 from apps.intake.services.trends import GROUPS, PERIODS
-from labelqc.intake import DEFECT_TYPES, QUALITY_FLAGS
-from labelqc.intake.sampling_tables import INSPECTION_LEVELS
+from labelqc.intake import DEFECT_TYPES, QUALITY_FLAGS, ScreeningThresholds
+from labelqc.intake.sampling_tables import AQL_COLUMNS, INSPECTION_LEVELS
 
 MAX_ITEMS_PER_REQUEST = 50_000
 MAX_SEED = 2**63 - 1
@@ -89,13 +92,14 @@ class BatchItemsInput(serializers.Serializer):
     item_ids = serializers.ListField(
         child=IdField(),
         allow_empty=False,
+        min_length=1,  # the schema's minItems; allow_empty gives the message
         max_length=MAX_ITEMS_PER_REQUEST,
     )
 
 
 class BatchUploadInput(serializers.Serializer):
     files = serializers.ListField(
-        child=serializers.FileField(allow_empty_file=True), allow_empty=False
+        child=serializers.FileField(allow_empty_file=True), allow_empty=False, min_length=1
     )
 
 
@@ -148,8 +152,14 @@ class DuplicateGroupOutput(serializers.Serializer):
     members = BatchItemOutput(many=True)
 
 
+@extend_schema_field(settings_object_schema(ScreeningThresholds))
+class ScreeningThresholdsField(serializers.DictField):
+    """Overrides of labelqc.intake.ScreeningThresholds: checked by the service (a 400 names the
+    threshold); the schema lists the known ones, since any other key is refused."""
+
+
 class ScreeningSettingsInput(serializers.Serializer):
-    thresholds = serializers.DictField(required=False, default=dict)
+    thresholds = ScreeningThresholdsField(required=False, default=dict)
     hold_flags = serializers.ListField(
         child=serializers.ChoiceField(choices=QUALITY_FLAGS), required=False
     )
@@ -200,6 +210,74 @@ class SamplingPlanInput(serializers.Serializer):
     producer_risk = serializers.FloatField(default=0.05)
     consumer_risk = serializers.FloatField(default=0.10)
     review_mode = serializers.ChoiceField(choices=ReviewMode.choices, default=ReviewMode.BLIND)
+
+
+@extend_schema_field({"type": "number", "format": "double", "enum": list(AQL_COLUMNS)})
+class PreferredAqlField(serializers.FloatField):
+    """Schema only: a table plan's AQL is a column of ISO 2859-1 Table 2-A (the core checks it,
+    so the 400 keeps its message)."""
+
+
+# Schema only: the method of each kind of plan. Wrapped in allOf so that drf-spectacular does
+# not make it an enum component of its own, which would rename MethodEnum (field name clash).
+@extend_schema_field({"allOf": [{"type": "string", "enum": [PlanMethod.TABLE.value]}]})
+class TableMethodField(serializers.CharField):
+    """The method of a table plan (also the default)."""
+
+
+@extend_schema_field({"allOf": [{"type": "string", "enum": [PlanMethod.RISKS.value]}]})
+class RisksMethodField(serializers.CharField):
+    """The method of a risk-based plan."""
+
+
+# The two kinds of plan, for the schema only (the PUT validates with SamplingPlanInput).
+class TablePlanInput(SamplingPlanInput):
+    """A table plan (the default method): the AQL is one of Table 2-A's preferred values."""
+
+    method = TableMethodField(required=False, default=PlanMethod.TABLE)
+    aql = PreferredAqlField()
+
+
+def _open_interval(high: float) -> dict[str, Any]:
+    """The schema of a number strictly between 0 and `high`."""
+    return {
+        "type": "number",
+        "format": "double",
+        "minimum": 0,
+        "exclusiveMinimum": True,
+        "maximum": high,
+        "exclusiveMaximum": True,
+    }
+
+
+@extend_schema_field(_open_interval(100))
+class PercentField(serializers.FloatField):
+    """Schema only: a risk plan's AQL and LTPD are percentages in (0, 100) (the core checks)."""
+
+
+@extend_schema_field(_open_interval(1))
+class RiskField(serializers.FloatField):
+    """Schema only: a risk plan's producer and consumer risks are in (0, 1) (the core checks)."""
+
+
+class RiskPlanInput(SamplingPlanInput):
+    """A risk-based plan: an AQL percentage, an LTPD above it, risks summing below 1."""
+
+    method = RisksMethodField()
+    aql = PercentField()
+    ltpd = PercentField()
+    producer_risk = RiskField(default=0.05)
+    consumer_risk = RiskField(default=0.10)
+
+
+def sampling_plan_input_schema() -> PolymorphicProxySerializer:
+    """The schema of SamplingPlanInput: the preferred-AQL rule holds for table plans only, so
+    a flat AQL enum would refuse valid risk-based plans."""
+    return PolymorphicProxySerializer(
+        component_name="SamplingPlanInput",
+        serializers=[TablePlanInput, RiskPlanInput],
+        resource_type_field_name=None,
+    )
 
 
 class SamplingPlanQuery(serializers.Serializer):

@@ -69,6 +69,7 @@ class ExportInput(serializers.Serializer):
     sources = serializers.ListField(
         child=serializers.ChoiceField(choices=Source.choices),
         allow_empty=False,
+        min_length=1,  # the schema's minItems; allow_empty gives the message
         default=[Source.HUMAN],
     )
     approved_only = serializers.BooleanField(

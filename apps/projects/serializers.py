@@ -4,7 +4,7 @@ import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import PolymorphicProxySerializer
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from apps.common.ids import IdField
@@ -14,8 +14,13 @@ from apps.projects.models import Annotator, Cohort, CohortKind, LabelClass, Prec
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
+@extend_schema_field(
+    {"type": "number", "format": "double", "minimum": 0, "exclusiveMinimum": True, "maximum": 1}
+)
 class IoUThresholdField(serializers.FloatField):
-    """An IoU threshold in (0, 1]: a threshold of 0 would match shapes that do not overlap."""
+    """An IoU threshold in (0, 1]: a threshold of 0 would match shapes that do not overlap.
+
+    The schema says so (exclusiveMinimum), or clients would be told 0 is valid."""
 
     default_error_messages = {"not_positive": "must be greater than 0"}
 
@@ -97,14 +102,15 @@ def project_for_role_output(many: bool = False) -> PolymorphicProxySerializer:
 class LabelClassInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     parent = IdField(required=False, allow_null=True)
-    color = serializers.CharField(required=False, max_length=7)
+    # A RegexField, not a validate_color method: the schema then carries the pattern.
+    color = serializers.RegexField(
+        HEX_COLOR,
+        required=False,
+        max_length=7,
+        error_messages={"invalid": "must be a hex colour like #1f77b4"},
+    )
     precision_tier = serializers.ChoiceField(choices=PrecisionTier.choices, required=False)
     iou_threshold = IoUThresholdField(required=False, allow_null=True)
-
-    def validate_color(self, value: str) -> str:
-        if not HEX_COLOR.match(value):
-            raise serializers.ValidationError("must be a hex colour like #1f77b4")
-        return value
 
 
 class LabelClassUpdateInput(LabelClassInput):

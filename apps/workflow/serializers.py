@@ -1,10 +1,57 @@
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.annotations.serializers import AnnotationInput, GeometryField
 from apps.common.ids import MAX_INT, IdField
 from apps.workflow.models import EscalationRule, Review
+from labelqc.rules import ACTIONS
+
+# The schema of each action argument, as labelqc.rules.engine.validate_rule checks it.
+ACTION_ARGUMENTS: dict[str, dict[str, Any]] = {
+    "queue": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"},
+    "value": {"type": "number"},
+    "hours": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
+}
+RULE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "when": {
+            "type": "object",
+            "description": "a condition: {all: [...]}, {any: [...]}, {not: ...} or "
+            "{fact, op, value} (labelqc.rules.engine)",
+        },
+        "then": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "properties": {
+                            "action": {"type": "string", "enum": [action]},
+                            **{key: ACTION_ARGUMENTS[key] for key in keys},
+                        },
+                        "required": ["action", *keys],
+                        "additionalProperties": False,
+                    }
+                    for action, keys in ACTIONS.items()
+                ]
+            },
+        },
+    },
+    "required": ["when", "then"],
+    "additionalProperties": False,
+}
+
+
+@extend_schema_field(RULE_SCHEMA)
+class RuleDefinitionField(serializers.JSONField):
+    """An escalation rule's definition. Checked by the service (so a 400 names the failing
+    path, e.g. "definition.then[0].hours"); the schema gives its outline."""
 
 
 class QueueAnnotationInput(AnnotationInput):
@@ -124,7 +171,7 @@ class ReviewFilterInput(serializers.Serializer):
 
 class RuleInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    definition = serializers.JSONField()
+    definition = RuleDefinitionField()
     enabled = serializers.BooleanField(required=False, default=True)
     order = serializers.IntegerField(
         required=False, default=0, min_value=-MAX_INT - 1, max_value=MAX_INT
@@ -133,7 +180,7 @@ class RuleInput(serializers.Serializer):
 
 class RuleUpdateInput(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
-    definition = serializers.JSONField(required=False)
+    definition = RuleDefinitionField(required=False)
     enabled = serializers.BooleanField(required=False)
     order = serializers.IntegerField(required=False, min_value=-MAX_INT - 1, max_value=MAX_INT)
 
@@ -147,7 +194,7 @@ class RuleOutput(serializers.ModelSerializer):
 
 class DryRunRule(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    definition = serializers.JSONField()
+    definition = RuleDefinitionField()
 
 
 class DryRunInput(serializers.Serializer):

@@ -101,6 +101,9 @@ def rate_card_create(*, actor: Any, project_id: int, data: dict[str, Any]) -> Ra
 def rate_card_update(*, actor: Any, card: RateCard, changes: dict[str, Any]) -> RateCard:
     card = RateCard.objects.select_for_update().get(pk=card.pk)
     current = {**card_values(card), "cohort": card.cohort_id, "notes": card.notes}
+    # null means "the default" as on create: clearing a value puts the configured default back.
+    defaults = cost_defaults().rate_card
+    changes = {k: defaults[k] if v is None and k in defaults else v for k, v in changes.items()}
     if "reviewer_rate_unit" in changes and not changes["reviewer_rate_unit"]:
         changes.setdefault("reviewer_rate_amount", None)  # dropping the reviewer rate
     if changes.get("cohort") is not None and "vendor" not in changes:
