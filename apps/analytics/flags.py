@@ -285,11 +285,16 @@ def compute_flags(project_id: int, rules: CatchRules) -> dict[str, Any]:
 
 
 def record_alerts(run: FaultFlagRun, annotators: list[dict[str, Any]], actor: Any) -> dict:
-    """One Alert per (annotator, signal, episode start); keys already there are left alone."""
+    """One Alert per (annotator, signal, episode start); keys already there are left alone. An
+    episode that has ended (the signal stopped firing while the annotator kept working) has its
+    alert resolved, so open alerts are the annotators who are off now."""
     wanted: dict[str, Alert] = {}
+    ended: list[str] = []
     for a in annotators:
         for e in a["episodes"]:
             key = f"annotator:{a['annotator_id']}:{e['signal']}:assignment:{e['start_assignment']}"
+            if not e["ongoing"]:
+                ended.append(key)
             wanted[key] = Alert(
                 project_id=run.project_id,
                 kind=ALERT_KIND,
@@ -308,7 +313,10 @@ def record_alerts(run: FaultFlagRun, annotators: list[dict[str, Any]], actor: An
     )
     new = [alert for key, alert in wanted.items() if key not in existing]
     Alert.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
-    return {"created": len(new), "existing": len(existing)}
+    resolved = Alert.objects.filter(
+        project_id=run.project_id, kind=ALERT_KIND, key__in=ended, resolved_at__isnull=True
+    ).update(resolved_at=timezone.now(), resolution=f"the episode ended (fault-flag run {run.pk})")
+    return {"created": len(new), "existing": len(existing), "resolved": resolved}
 
 
 def _save_rules(actor: Any, project_id: int, merged: dict[str, Any]) -> None:

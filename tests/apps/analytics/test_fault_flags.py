@@ -209,6 +209,8 @@ def test_planted_faulty_annotators_and_the_ambiguous_class_are_flagged(run_flags
     # One alert per (annotator, signal, episode start); a re-run records none twice.
     alerts = Alert.objects.filter(project=project, kind="fault_flag")
     assert alerts.count() == len(stored) == result["alerts"]["created"]
+    for alert in alerts:  # the planted faults last to the end: every episode is ongoing
+        assert alert.details["ongoing"] and alert.resolved_at is None, alert.key
     assert {a.details["signal"] for a in alerts.filter(details__annotator__isnull=False)} >= set(
         EXPECTED.values()
     )
@@ -219,6 +221,7 @@ def test_planted_faulty_annotators_and_the_ambiguous_class_are_flagged(run_flags
     assert rerun["id"] != latest["id"] and rerun["result"]["alerts"] == {
         "created": 0,
         "existing": len(stored),
+        "resolved": 0,
     }
     # A redelivered task message finds its job finished and changes nothing.
     before = FaultFlagRun.objects.get(pk=rerun["id"]).result
