@@ -28,6 +28,9 @@ class Project(models.Model):
     lease_minutes = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
     # Honeypot rate adapts to each annotator's gold accuracy against this target.
     gold_target_accuracy = models.FloatField(default=0.8, validators=unit_interval)
+    # Qualification gate (off when null): an annotator gets regular items only once the mean gold
+    # accuracy of their first honeypot_initial_count (at least 1) scored gold items reaches it.
+    qualification_accuracy = models.FloatField(null=True, blank=True, validators=unit_interval)
     # Share of submissions that go to review (1.0 = all).
     review_share = models.FloatField(default=1.0, validators=unit_interval)
     # Correction effort buckets by IoU(pre-label, final): >= approved = as is, >= minor = minor edit.
@@ -104,6 +107,12 @@ class Cohort(models.Model):
         return self.name
 
 
+class Qualification(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+
+
 class Annotator(models.Model):
     """A user's membership in a project: their role, and their cohort if they label."""
 
@@ -118,6 +127,11 @@ class Annotator(models.Model):
     # What other annotators may be shown instead of a name (they never see identities).
     pseudonym = models.CharField(max_length=32, blank=True)
     is_active = models.BooleanField(default=True)
+    # Under the project's qualification gate: decided from the first gold items, or by a manager.
+    qualification = models.CharField(
+        max_length=8, choices=Qualification.choices, default=Qualification.PENDING
+    )
+    qualification_decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

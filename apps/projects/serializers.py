@@ -9,7 +9,15 @@ from rest_framework import serializers
 
 from apps.common.ids import IdField
 from apps.common.roles import Role
-from apps.projects.models import Annotator, Cohort, CohortKind, LabelClass, PrecisionTier, Project
+from apps.projects.models import (
+    Annotator,
+    Cohort,
+    CohortKind,
+    LabelClass,
+    PrecisionTier,
+    Project,
+    Qualification,
+)
 
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -45,6 +53,9 @@ class ProjectInput(serializers.Serializer):
     lease_minutes = serializers.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
     settings = serializers.DictField(required=False)
     gold_target_accuracy = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    qualification_accuracy = serializers.FloatField(
+        required=False, allow_null=True, min_value=0.0, max_value=1.0
+    )
     review_share = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
     effort_approved_iou = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
     effort_minor_iou = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
@@ -70,6 +81,7 @@ class ProjectOutput(serializers.ModelSerializer):
             "lease_minutes",
             "settings",
             "gold_target_accuracy",
+            "qualification_accuracy",
             "review_share",
             "effort_approved_iou",
             "effort_minor_iou",
@@ -170,5 +182,22 @@ class AnnotatorOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Annotator
-        fields = ["id", "username", "role", "cohort", "pseudonym", "is_active", "created_at"]
+        fields = [
+            "id",
+            "username",
+            "role",
+            "cohort",
+            "pseudonym",
+            "is_active",
+            "qualification",
+            "qualification_decided_at",
+            "created_at",
+        ]
         read_only_fields = fields
+
+
+class QualificationDecisionInput(serializers.Serializer):
+    qualification = serializers.ChoiceField(
+        choices=[Qualification.PASSED.value, Qualification.FAILED.value]
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")

@@ -26,6 +26,7 @@ PROJECT_FIELDS = (
     "lease_minutes",
     "settings",
     "gold_target_accuracy",
+    "qualification_accuracy",
     "review_share",
     "effort_approved_iou",
     "effort_minor_iou",

@@ -27,6 +27,7 @@ from apps.workflow.serializers import (
     SubmitInput,
 )
 from apps.workflow.services import claim_pg, escalation, queue, review, submit
+from apps.workflow.services.qualification import QualificationRequired
 
 REVIEWERS = STAFF_ROLES
 # The hot path answers plain dicts; these only declare their shape to the schema.
@@ -54,7 +55,9 @@ def assignment_payload(assignment: Assignment) -> dict:
 
 
 class QueueNextApi(RoleScopedApi):
-    """Lease the caller's next item (their current one if they hold a lease); 204 when empty."""
+    """Lease the caller's next item (their current one if they hold a lease); 204 when empty. Under
+    the project's qualification gate a new annotator gets gold items only until decided, and 403
+    (saying why) when they failed it or no gold item is left for them."""
 
     access = {"POST": LABELERS}
 
@@ -65,7 +68,10 @@ class QueueNextApi(RoleScopedApi):
             return Response(
                 {"detail": "only project members have a queue"}, status=status.HTTP_403_FORBIDDEN
             )
-        assignment = queue.pull_next(member=member)
+        try:
+            assignment = queue.pull_next(member=member)
+        except QualificationRequired as gate:
+            return Response({"detail": str(gate)}, status=status.HTTP_403_FORBIDDEN)
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(assignment_payload(assignment))

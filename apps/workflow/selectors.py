@@ -62,6 +62,12 @@ def annotator_own_stats(*, member: Annotator) -> dict[str, Any]:
         "reviews_decided": decided.count(),
         "rejection_rate": rejected / decided.count() if decided.count() else None,
         "correction_effort": efforts,
+        # Under the project's qualification gate: pending, passed or failed; null without a gate.
+        "qualification": (
+            member.qualification
+            if member.project.qualification_accuracy is not None and member.role == "annotator"
+            else None
+        ),
     }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.workflow import apis, sla_apis
+from apps.workflow import apis, qualification_apis, sla_apis
 
 urlpatterns = [
     path("projects/<id:project_id>/queue/next/", apis.QueueNextApi.as_view(), name="queue-next"),
@@ -66,4 +66,9 @@ urlpatterns = [
     path("projects/<id:project_id>/slas/check/", sla_apis.SlaCheckApi.as_view(), name="sla-check"),
     path("projects/<id:project_id>/alerts/", sla_apis.AlertListApi.as_view(), name="alert-list"),
     path("alerts/<id:alert_id>/resolve/", sla_apis.AlertResolveApi.as_view(), name="alert-resolve"),
+    path(
+        "annotators/<id:annotator_id>/qualification/",
+        qualification_apis.QualificationDecisionApi.as_view(),
+        name="annotator-qualification",
+    ),
 ]

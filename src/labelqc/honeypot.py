@@ -11,7 +11,10 @@ so an annotator under target sees more gold (up to `ceiling`) and a strong one l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -55,3 +58,20 @@ def serve_gold(
     if n_served < policy.initial_count:
         return True
     return draw < adaptive_rate(policy, accuracy, n_scored)
+
+
+def qualification_outcome(scores: Sequence[float], required: int, threshold: float) -> str:
+    """ "passed" or "failed" once `required` gold items are scored (their mean, in the order
+    given, against `threshold`); "pending" before. Only the first `required` scores count, so
+    a decision never changes with later work."""
+    if required < 1:
+        raise ValueError("required: must be >= 1")
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError("threshold: must be in [0, 1]")
+    if len(scores) < required:
+        return "pending"
+    return (
+        "passed"
+        if float(np.mean(np.asarray(scores[:required], dtype=np.float64))) >= threshold
+        else "failed"
+    )

@@ -52,9 +52,19 @@ def resolve_decided_breaches(*, project_id: int) -> int:
     )
 
 
-def resolve_superseded(*, project_id: int, kind: str, keep_key: str | None, resolution: str) -> int:
-    """Resolve the project's open alerts of `kind` other than `keep_key` (the one still true)."""
+def resolve_superseded(
+    *,
+    project_id: int,
+    kind: str,
+    keep_key: str | None,
+    resolution: str,
+    keys: list[str] | None = None,
+) -> int:
+    """Resolve the project's open alerts of `kind` (only those of `keys`, if given) other than
+    `keep_key` (the one still true)."""
     query = Alert.objects.filter(project_id=project_id, kind=kind, resolved_at__isnull=True)
+    if keys is not None:
+        query = query.filter(key__in=keys)
     if keep_key is not None:
         query = query.exclude(key=keep_key)
     return query.update(resolved_at=timezone.now(), resolution=resolution[:500])

@@ -17,9 +17,10 @@ from django.db.models import Avg, Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from apps.items.models import Item
-from apps.projects.models import Annotator, Project
+from apps.projects.models import Annotator, Project, Qualification
 from apps.workflow.models import Assignment, AssignmentStatus
 from apps.workflow.services import claim_pg
+from apps.workflow.services.qualification import QualificationRequired, qualification_state
 from labelqc.honeypot import HoneypotPolicy, serve_gold
 
 CANDIDATES_PER_TRY = 8
@@ -176,13 +177,19 @@ def _may_serve_gold(policy: HoneypotPolicy) -> bool:
 
 
 def _pull_once(
-    member: Annotator, project: Project, policy: HoneypotPolicy, draw: float | None
+    member: Annotator,
+    project: Project,
+    policy: HoneypotPolicy,
+    draw: float | None,
+    gold_only: bool = False,
 ) -> Assignment | None:
     now = timezone.now()
     with transaction.atomic():
         current = _current(member, now)
         if current is not None:
             return current
+        if gold_only:
+            return _gold_assignment(member, project, now)
         wants_gold = False
         if _may_serve_gold(policy):
             served, accuracy, n_scored = gold_record(member)
@@ -205,16 +212,26 @@ def pull_next(*, member: Annotator, draw: float | None = None) -> Assignment | N
     """
     project = member.project
     policy = honeypot_policy(project)
+    gate = qualification_state(member, project)
+    if gate == Qualification.FAILED:
+        raise QualificationRequired(
+            "you did not pass this project's qualification; a QA manager must clear you first"
+        )
+    gold_only = gate == Qualification.PENDING
     refilled = False
     for _ in range(PULL_ATTEMPTS):
         try:
-            assignment = _pull_once(member, project, policy, draw)
+            assignment = _pull_once(member, project, policy, draw, gold_only)
         except IntegrityError:
             # The same annotator pulling twice at once (two tabs): the other pull leased a slot
             # of the same item first; its lease is what the next try returns.
             continue
         if assignment is not None:
             return assignment
+        if gold_only:
+            raise QualificationRequired(
+                "no qualification (gold) items are left for you; a QA manager must decide"
+            )
         if refilled or not ensure_slots(project_id=project.pk):
             return None
         refilled = True

@@ -1,0 +1,140 @@
+"""The qualification gate: a new annotator gets gold only until their first gold items are
+scored, then regular work if they reached the project's bar, else a 403 and an alert for QA
+until a manager clears them. Off by default; only annotators are gated."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.audit.models import AuditEvent
+from apps.common.roles import Role
+from apps.projects.models import Annotator, Project
+from apps.workflow.models import Alert, Assignment
+from tests.apps.workflow.conftest import box
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def gated(queue_project, regular_items, gold_items):
+    """Two gold items to qualify on, at a mean gold accuracy of at least 0.75."""
+    queue_project.honeypot_initial_count = 2
+    queue_project.qualification_accuracy = 0.75
+    queue_project.save()
+    return queue_project
+
+
+def pull(client, project):
+    return client.post(f"/api/projects/{project.pk}/queue/next/")
+
+
+def answer_gold(client, project, right: bool) -> dict:
+    """Pull (a gold item is expected) and submit a right answer or one with an extra box
+    (accuracy 0.5: one match, one extra)."""
+    assignment = pull(client, project).json()
+    assert Assignment.objects.get(pk=assignment["id"]).is_gold
+    cls = project.classes.first()
+    boxes = [box(cls)] if right else [box(cls), box(cls, x=120)]
+    submitted = client.post(
+        f"/api/assignments/{assignment['id']}/submit/", {"annotations": boxes}, format="json"
+    )
+    assert submitted.status_code == 201, submitted.content
+    return assignment
+
+
+def test_a_qualified_annotator_gets_regular_work_after_gold_only(gated, annotators, client_for):
+    client = client_for(annotators[0].user)
+    answer_gold(client, gated, right=True)
+    answer_gold(client, gated, right=False)  # mean (1 + 0.5) / 2 = 0.75: just at the bar
+    regular = pull(client, gated)
+    assert regular.status_code == 200
+    assert not Assignment.objects.get(pk=regular.json()["id"]).is_gold
+    member = Annotator.objects.get(pk=annotators[0].pk)
+    assert member.qualification == "passed" and member.qualification_decided_at
+    assert client.get(f"/api/projects/{gated.pk}/me/stats/").json()["qualification"] == "passed"
+    decided = AuditEvent.objects.get(action="member.qualification", entity_id=member.pk)
+    assert decided.after["gold_items"] == 2 and decided.after["gold_accuracy"] == 0.75
+    assert not Alert.objects.filter(kind="qualification").exists()
+
+
+def test_a_failed_annotator_is_refused_work_until_a_manager_clears_them(
+    gated, annotators, client_for, make_member
+):
+    client = client_for(annotators[0].user)
+    answer_gold(client, gated, right=False)
+    answer_gold(client, gated, right=False)  # mean 0.5 < 0.75
+    refused = pull(client, gated)
+    assert refused.status_code == 403 and "qualification" in refused.json()["detail"]
+    alert = Alert.objects.get(kind="qualification")
+    assert alert.resolved_at is None and "0.50" in alert.message
+    assert annotators[0].user.username not in alert.message  # the pseudonym, not the account
+    assert pull(client, gated).status_code == 403  # decided once, no second alert
+    assert Alert.objects.filter(kind="qualification").count() == 1
+
+    qa = client_for(make_member(gated, Role.QA_MANAGER).user)
+    url = f"/api/annotators/{annotators[0].pk}/qualification/"
+    assert qa.post(url, {"qualification": "pending"}, format="json").status_code == 400
+    cleared = qa.post(url, {"qualification": "passed", "note": "retrained"}, format="json")
+    assert cleared.status_code == 200 and cleared.json()["qualification"] == "passed"
+    alert.refresh_from_db()
+    assert alert.resolved_at and alert.resolution == "cleared by a manager: retrained"
+    assert AuditEvent.objects.filter(
+        action="member.qualification", entity_id=annotators[0].pk, reason="retrained"
+    ).exists()
+    regular = pull(client, gated)
+    assert regular.status_code == 200
+    assert not Assignment.objects.get(pk=regular.json()["id"]).is_gold
+    assert "is_gold" not in regular.json()["item"]  # annotators never learn which items are gold
+
+
+def test_a_pending_annotator_without_gold_left_is_told_so(gated, annotators, client_for):
+    gated.honeypot_initial_count = 5  # more than the three gold items there are
+    gated.save()
+    client = client_for(annotators[0].user)
+    for _ in range(3):
+        answer_gold(client, gated, right=True)
+    refused = pull(client, gated)
+    assert refused.status_code == 403 and "no qualification" in refused.json()["detail"]
+    assert Annotator.objects.get(pk=annotators[0].pk).qualification == "pending"
+
+
+def test_the_gate_is_off_by_default_and_only_for_annotators(
+    queue_project, regular_items, gold_items, annotators, client_for, make_member
+):
+    # Off: no gold configured to start with, and a regular item at once.
+    first = pull(client_for(annotators[0].user), queue_project)
+    assert first.status_code == 200 and not Assignment.objects.get(pk=first.json()["id"]).is_gold
+    # On, for a reviewer pulling annotation work: not gated.
+    queue_project.qualification_accuracy = 0.9
+    queue_project.save()
+    reviewer = make_member(queue_project, Role.REVIEWER)
+    pulled = pull(client_for(reviewer.user), queue_project)
+    assert pulled.status_code == 200
+    assert not Assignment.objects.get(pk=pulled.json()["id"]).is_gold
+
+
+def test_members_with_enough_gold_are_decided_when_the_gate_is_turned_on(
+    queue_project, regular_items, gold_items, annotators, client_for
+):
+    queue_project.honeypot_initial_count = 1
+    queue_project.save()
+    client = client_for(annotators[0].user)
+    answer_gold(client, queue_project, right=False)  # before the gate: accuracy 0.5
+    project = Project.objects.get(pk=queue_project.pk)
+    project.qualification_accuracy = 0.6
+    project.save()
+    assert pull(client, project).status_code == 403
+    assert Annotator.objects.get(pk=annotators[0].pk).qualification == "failed"
+
+
+def test_only_managers_decide_and_the_setting_is_checked(
+    gated, annotators, client_for, make_member
+):
+    url = f"/api/annotators/{annotators[0].pk}/qualification/"
+    own = client_for(annotators[0].user).post(url, {"qualification": "passed"}, format="json")
+    assert own.status_code == 403
+    lead = client_for(make_member(gated, Role.PROJECT_LEAD).user)
+    bad = lead.patch(f"/api/projects/{gated.pk}/", {"qualification_accuracy": 1.5}, format="json")
+    assert bad.status_code == 400 and "qualification_accuracy" in bad.json()
+    off = lead.patch(f"/api/projects/{gated.pk}/", {"qualification_accuracy": None}, format="json")
+    assert off.status_code == 200 and off.json()["qualification_accuracy"] is None
