@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labelqc.honeypot import HoneypotPolicy, adaptive_rate, serve_gold
+from labelqc.honeypot import HoneypotPolicy, adaptive_rate, qualification_outcome, serve_gold
 
 
 def test_first_items_are_gold_then_the_base_rate():
@@ -31,3 +31,15 @@ def test_rate_rises_for_weak_and_falls_for_strong_annotators():
 def test_rate_stays_within_its_bounds(accuracy, n_scored):
     policy = HoneypotPolicy(rate=0.1)
     assert 0.05 <= adaptive_rate(policy, accuracy, n_scored) <= 0.5
+
+
+def test_qualification_is_decided_by_the_first_required_scores_only():
+    assert qualification_outcome([1.0], required=2, threshold=0.75) == "pending"
+    assert qualification_outcome([1.0, 0.5], required=2, threshold=0.75) == "passed"  # at the bar
+    assert qualification_outcome([0.5, 0.5], required=2, threshold=0.75) == "failed"
+    # later scores do not change a decision taken on the first two
+    assert qualification_outcome([0.5, 0.5, 1.0, 1.0], required=2, threshold=0.75) == "failed"
+    with pytest.raises(ValueError, match="required"):
+        qualification_outcome([1.0], required=0, threshold=0.5)
+    with pytest.raises(ValueError, match="threshold"):
+        qualification_outcome([1.0], required=1, threshold=1.5)
