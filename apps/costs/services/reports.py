@@ -14,7 +14,7 @@ import pandas as pd
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.audit.services import snapshot
+from apps.audit.services import audited_change, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.costs import selectors
 from apps.costs.defaults import cost_defaults
@@ -152,19 +152,39 @@ def build_report(project: Project, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _what_if(report: CostReport) -> bool:
+    """Whether the report was asked with hypothetical parameters (remaining labels, another
+    confidence or period than the standard ones): it answers a question, it is not the forecast."""
+    defaults = cost_defaults()
+    budget = Budget.objects.filter(project_id=report.project_id).first()
+    params = report.params
+    return (
+        params.get("remaining_labels") is not None
+        or params.get("confidence") != defaults.confidence
+        or params.get("period") != (budget.period if budget else defaults.period)
+    )
+
+
 def record_budget_alert(report: CostReport, result: dict[str, Any]) -> dict[str, Any] | None:
     """One Alert per (period, level) while the forecast is over budget or at risk; the report
-    resolves the earlier budget alerts it supersedes (another period or level, or a forecast
-    back inside the budget). A report without an estimate yet ("unknown") resolves nothing."""
-    status = (result.get("forecast") or {}).get("budget")
-    if not status or status.get("alert_level") == "unknown":
+    resolves the earlier budget alerts it supersedes (another period or level, a forecast back
+    inside the budget, no budget any more). Only a report with the standard parameters raises or
+    resolves alerts (not a what-if), and one without an estimate yet ("unknown") resolves none."""
+    if _what_if(report):
         return None
-    if not status.get("alert"):
+    status = (result.get("forecast") or {}).get("budget")
+    if status and status.get("alert_level") == "unknown":
+        return None
+    if not status or not status.get("alert"):
         resolve_superseded(
             project_id=report.project_id,
             kind="budget",
             keep_key=None,
-            resolution=f"forecast inside the budget again (cost report {report.pk})",
+            resolution=(
+                f"forecast inside the budget again (cost report {report.pk})"
+                if status
+                else f"the project has no budget any more (cost report {report.pk})"
+            ),
         )
         return None
     as_of = pd.Series([pd.Timestamp(result["as_of"])])
@@ -189,9 +209,16 @@ def record_budget_alert(report: CostReport, result: dict[str, Any]) -> dict[str,
     except IntegrityError:
         alert = Alert.objects.get(project_id=report.project_id, kind="budget", key=key)
         created = False
-        if alert.resolved_at is not None:  # over again after it was resolved: open it again
-            alert.resolved_at, alert.resolved_by, alert.resolution = None, None, ""
-            alert.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+        # Over again after labelqc resolved it: open it again. One a manager resolved stays so.
+        if alert.resolved_at is not None and alert.resolved_by_id is None:
+            with audited_change(
+                actor=None,
+                action="alert.reopen",
+                entity=alert,
+                reason=f"over again (cost report {report.pk})",
+            ):
+                alert.resolved_at, alert.resolution = None, ""
+                alert.save(update_fields=["resolved_at", "resolution"])
     resolve_superseded(
         project_id=report.project_id,
         kind="budget",

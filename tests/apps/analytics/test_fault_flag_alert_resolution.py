@@ -60,3 +60,13 @@ def test_a_run_resolves_the_alerts_of_episodes_that_ended(project):
     assert record_alerts(again, flagged(episode(10, ongoing=False)), None)["resolved"] == 0
     alert.refresh_from_db()
     assert alert.resolution.endswith(f"run {later.pk})")
+
+
+def test_a_run_with_unsaved_rule_overrides_resolves_nothing(project):
+    FaultFlagRun.objects.create(project=project)
+    record_alerts(FaultFlagRun.objects.get(), flagged(episode(10, ongoing=True)), None)
+    what_if = FaultFlagRun.objects.create(
+        project=project, params={"overrides": {"gold_accuracy": {"bound": 0.5}}}
+    )
+    assert record_alerts(what_if, flagged(episode(10, ongoing=False)), None)["resolved"] == 0
+    assert Alert.objects.get(project=project).resolved_at is None

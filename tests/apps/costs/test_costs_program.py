@@ -22,7 +22,9 @@ import math
 import pytest
 from scipy import stats
 
-from apps.costs.models import CostReport
+from apps.audit.models import AuditEvent
+from apps.common.roles import Role
+from apps.costs.models import Budget, CostReport
 from apps.jobs.models import Job
 from apps.workflow.models import Alert
 
@@ -166,10 +168,41 @@ def test_a_forecast_back_inside_the_budget_resolves_the_budget_alert(
         format="json",
     )
     again = start_report(finance_client, run_on_commit, project)["result"]["alert"]
-    # over again in the same period: the same alert, open again
+    # over again in the same period: the same alert, open again (audited)
     assert again["id"] == alert.pk and again["created"] is False
     alert.refresh_from_db()
     assert alert.resolved_at is None and alert.resolution == ""
+    assert AuditEvent.objects.filter(action="alert.reopen", entity_id=alert.pk).count() == 1
+
+
+def test_what_if_reports_neither_raise_nor_resolve_budget_alerts(
+    priced_program, finance_client, run_on_commit
+):
+    project = priced_program.project
+    alert_id = start_report(finance_client, run_on_commit, project)["result"]["alert"]["id"]
+    stopped_now = start_report(finance_client, run_on_commit, project, {"remaining_labels": 0})
+    assert stopped_now["result"]["alert"] is None
+    assert Alert.objects.get(pk=alert_id).resolved_at is None
+    Alert.objects.all().delete()
+    start_report(finance_client, run_on_commit, project, {"confidence": 0.5})
+    assert not Alert.objects.exists()
+
+
+def test_a_managers_resolution_stands_and_no_budget_resolves_the_rest(
+    priced_program, finance_client, run_on_commit, make_member, client_for
+):
+    project = priced_program.project
+    alert_id = start_report(finance_client, run_on_commit, project)["result"]["alert"]["id"]
+    lead = client_for(make_member(project, Role.PROJECT_LEAD).user)
+    note = {"note": "budget raise approved"}
+    assert lead.post(f"/api/alerts/{alert_id}/resolve/", note, format="json").status_code == 200
+    start_report(finance_client, run_on_commit, project)
+    kept = Alert.objects.get(pk=alert_id)
+    assert kept.resolved_at and kept.resolution == "budget raise approved" and kept.resolved_by
+    Alert.objects.filter(pk=alert_id).update(resolved_at=None, resolved_by=None, resolution="")
+    Budget.objects.filter(project=project).delete()
+    start_report(finance_client, run_on_commit, project)
+    assert "no budget any more" in Alert.objects.get(pk=alert_id).resolution
 
 
 def test_csv_tables_parse_and_match_the_json(priced_program, finance_client, run_on_commit):
