@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from celery import Celery, Task, signals, states, uuid
@@ -42,6 +42,16 @@ _executor: ThreadPoolExecutor | None = None
 
 def _mark_background_thread() -> None:
     _background.active = True
+
+
+def _forget_executor_after_fork() -> None:
+    # A forked child (gunicorn with preload_app) inherits the executor object but not its thread:
+    # work submitted to it would never run. The child starts its own on first use.
+    global _executor, _executor_lock
+    _executor, _executor_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_executor_after_fork)
 
 
 def _background_executor() -> ThreadPoolExecutor:
@@ -172,8 +182,12 @@ class InProcessBeat(threading.Thread):
         super().__init__(name="labelqc-beat", daemon=True)
         self.entries = [(entry["task"], float(entry["schedule"])) for entry in schedule.values()]
         self.stop = stop
+        self.queued: dict[str, Future[None]] = {}
+        self.sent: dict[str, int] = {task: 0 for task, _ in self.entries}
 
     def run(self) -> None:
+        if not self.entries:
+            return
         now = time.monotonic()
         due = {task: now for task, _ in self.entries}
         intervals = dict(self.entries)
@@ -185,10 +199,18 @@ class InProcessBeat(threading.Thread):
                     self.send(task)
             self.stop.wait(max(0.0, min(due.values()) - time.monotonic()))
 
-    @staticmethod
-    def send(task_name: str) -> None:
+    def send(self, task_name: str) -> None:
+        """Queue the task on the task thread, unless its last run has not started yet (a long
+        job holds the thread): a pile of identical checks would only run back to back."""
+        waiting = self.queued.get(task_name)
+        if waiting is not None and not waiting.running() and not waiting.done():
+            return
         try:
-            app.tasks[task_name].apply_async()
+            options = {"task_id": uuid()}
+            self.queued[task_name] = _background_executor().submit(
+                _run_in_background, app.tasks[task_name], (), {}, options
+            )
+            self.sent[task_name] += 1
         except Exception:
             logger.exception("in-process beat could not send %s", task_name)
 

@@ -1,7 +1,8 @@
 """The shared cache backend: Django's Redis cache, tolerant of a Redis outage.
 
 Everything labelqc keeps in the cache can be recomputed (page sections, rule facts) or is a
-throttle counter, so an unreachable Redis must not fail the request that touches it: reads miss,
+throttle counter, so a failing Redis (unreachable, hung, read-only after a failover, out of
+memory) must not fail the request that touches it: reads miss,
 writes are skipped, and the throttles fail open until Redis is back, with a warning logged at most
 once a minute. `/readyz` still reports the outage, through `strict`, the same cache without the
 tolerance.
@@ -17,12 +18,13 @@ from typing import Any, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 logger = logging.getLogger("labelqc.cache")
 
-OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError)
+# Down, hung, failed over to a read-only replica, out of memory, unable to persist: whatever
+# Redis answers, the request goes on without the cache.
+OUTAGE_ERRORS = (RedisError,)
 WARNING_INTERVAL_SECONDS = 60.0
 T = TypeVar("T")
 

@@ -1,8 +1,9 @@
 """Sending a job's message to its task, and sending it again when the message may be lost.
 
 Each kind of job registers how its task is called (in its app's ``ready``); services send a new
-job on commit through ``job_send_on_commit``. ``jobs_resend`` (a beat task every few minutes with
-a broker, once at start-up in the in-process ``thread`` mode) sends again
+job on commit through ``job_send_on_commit``. ``jobs_resend`` (a beat task every few minutes: by
+``celery beat`` with a broker, by the server's in-process beat in the ``thread`` mode, and once at
+start-up there) sends again
 
 - a pending job: the broker was unreachable when it was started, or the in-process queue died
   with its server. A job still waiting behind a long queue gets a duplicate message instead,

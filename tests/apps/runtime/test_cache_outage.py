@@ -84,3 +84,18 @@ def test_a_reachable_redis_is_used_as_is(settings):
     cache.delete_many(["roundtrip", "counter"])
     assert cache.get("roundtrip") is None
     assert Client().get("/readyz").json()["checks"]["cache"]["status"] == "ok"
+
+
+def test_a_read_only_replica_after_a_failover_is_tolerated_too(settings, monkeypatch):
+    from redis.exceptions import ReadOnlyError
+
+    settings.CACHES = redis_cache(UNREACHABLE)
+
+    def read_only(*args, **kwargs):
+        raise ReadOnlyError("You can't write against a read only replica.")
+
+    backend = caches["default"]
+    monkeypatch.setattr(type(backend._cache), "set", read_only)
+    monkeypatch.setattr(type(backend._cache), "incr", read_only)
+    cache.set("k", 1)
+    assert cache.incr("k") == 1

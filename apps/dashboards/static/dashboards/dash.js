@@ -71,6 +71,7 @@ const labelqc = (() => {
   function wireTables() {
     document.querySelectorAll("table.sortable").forEach((table) => {
       table.querySelectorAll("thead th").forEach((th, index) => {
+        if ("nosort" in th.dataset) return; // e.g. the row-action column
         const sort = () => sortTable(table, index, th);
         th.addEventListener("click", sort);
         th.addEventListener("keydown", (event) => {
