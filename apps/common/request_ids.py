@@ -1,7 +1,7 @@
 """Request ids: one id per HTTP request, on every log line it causes, in the tasks it starts.
 
-The id comes from the `X-Request-ID` header when a proxy in front set a sane one (so its access
-log and ours share it), else a new one; the response carries it back, so a user reporting an
+The id comes from the `X-Request-ID` header when a proxy is in front (LABELQC_NUM_PROXIES) and
+set a sane one (so its access log and ours share it), else a new one; the response carries it back, so a user reporting an
 error can quote it. Tasks started during the request log under the same id, on a worker
 (a message header) as on the embedded server's task thread (a copied context).
 """
@@ -20,6 +20,7 @@ from typing import Any
 from django.core.signals import request_finished
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from rest_framework.settings import api_settings
 
 HEADER = "X-Request-ID"
 TASK_HEADER = "labelqc_request_id"
@@ -29,8 +30,11 @@ _SANE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def request_id_from(header: str | None) -> str:
-    """The caller's id when it is short and plain (no log injection), else a new one."""
-    if header and _SANE.fullmatch(header):
+    """The proxy's id when there is a proxy in front (LABELQC_NUM_PROXIES, the setting that also
+    makes the throttles trust X-Forwarded-For) and the id is short and plain (no log injection);
+    else a new one, so a client talking to the server directly cannot reuse another's id."""
+    behind_proxy = bool(api_settings.NUM_PROXIES)
+    if behind_proxy and header and _SANE.fullmatch(header):
         return header
     return uuid.uuid4().hex
 

@@ -43,10 +43,13 @@ def signin_log() -> Iterator[io.StringIO]:
             logger.removeHandler(handler)
 
 
-def test_a_response_names_a_new_id_or_the_proxys(client) -> None:
+def test_a_response_names_a_new_id_or_the_proxys(client, settings) -> None:
     fresh = client.get("/healthz")["X-Request-ID"]
     assert len(fresh) == 32 and int(fresh, 16) >= 0
     assert client.get("/healthz")["X-Request-ID"] != fresh
+    # No proxy in front: a client's own id is not taken (it could reuse someone else's).
+    assert client.get("/healthz", HTTP_X_REQUEST_ID="edge-7.a:1")["X-Request-ID"] != "edge-7.a:1"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
     assert client.get("/healthz", HTTP_X_REQUEST_ID="edge-7.a:1")["X-Request-ID"] == "edge-7.a:1"
     for unsafe in ("two words", "x" * 65, "a\u00e9", "id;drop"):
         answered = client.get("/healthz", HTTP_X_REQUEST_ID=unsafe)["X-Request-ID"]
@@ -54,7 +57,8 @@ def test_a_response_names_a_new_id_or_the_proxys(client) -> None:
 
 
 @pytest.mark.django_db
-def test_the_requests_log_lines_carry_its_id(signin_log) -> None:
+def test_the_requests_log_lines_carry_its_id(signin_log, settings) -> None:
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
     get_user_model().objects.create_user(username="alice", password="right-pw-1")
     response = APIClient().post(
         "/api/auth/token/",
