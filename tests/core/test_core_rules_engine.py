@@ -49,6 +49,17 @@ def test_errors_name_the_path():
     assert set(caught.value.errors) == {"when.all[1].any[0].op", "then[0].hours"}
 
 
+def test_objects_where_names_belong_are_errors_not_crashes():
+    with pytest.raises(RuleError) as caught:
+        validate_rule(
+            rule(
+                {"all": [{"fact": {}, "op": ">", "value": 1}, {"fact": "n_objects", "op": []}]},
+                [{"action": {}, "hours": 1}],
+            )
+        )
+    assert set(caught.value.errors) == {"when.all[0].fact", "when.all[1].op", "then[0].action"}
+
+
 def test_missing_values_never_match_a_comparison():
     matches = evaluate(
         [

@@ -77,12 +77,13 @@ def _validate_condition(node: Any, path: str, errors: dict[str, str]) -> None:
         errors[f"{path}.{sorted(unknown)[0]}"] = "unknown field"
         return
     fact, op, value = node.get("fact"), node.get("op"), node.get("value")
-    if fact not in FACTS:
+    # isinstance first: an object or list (unhashable) would make the lookup raise TypeError
+    if not isinstance(fact, str) or fact not in FACTS:
         errors[f"{path}.fact"] = f"unknown fact {fact!r}; known: {', '.join(FACTS)}"
         return
     kind = FACTS[fact]
     allowed = NUMERIC_OPS if kind == NUMBER else LIST_OPS
-    if op not in allowed:
+    if not isinstance(op, str) or op not in allowed:
         errors[f"{path}.op"] = (
             f"unknown operator {op!r} for {fact}; use one of {', '.join(allowed)}"
         )
@@ -112,7 +113,8 @@ def validate_rule(rule: Any) -> None:
     else:
         for index, action in enumerate(actions):
             path = f"then[{index}]"
-            if not isinstance(action, Mapping) or action.get("action") not in ACTIONS:
+            name = action.get("action") if isinstance(action, Mapping) else None
+            if not isinstance(name, str) or name not in ACTIONS:
                 errors[f"{path}.action"] = f"must be one of {', '.join(ACTIONS)}"
                 continue
             needed = ACTIONS[action["action"]]

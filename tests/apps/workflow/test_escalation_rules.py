@@ -43,6 +43,11 @@ def test_invalid_rules_are_400s_naming_the_path(queue_project, qa):
         "definition.then[0].action"
         in qa.post(url, {"name": "r", "definition": bad_action}, format="json").json()
     )
+    # An object where a name belongs (found by schemathesis): a 400, not a TypeError.
+    unhashable = {"when": {"fact": {}, "op": ">", "value": 1}, "then": [{"action": {}}]}
+    response = qa.post(url, {"name": "r", "definition": unhashable}, format="json")
+    assert response.status_code == 400
+    assert {"definition.when.fact", "definition.then[0].action"} <= set(response.json())
 
 
 def test_a_rule_routes_matching_submissions(
