@@ -4,7 +4,8 @@ Everything labelqc keeps in the cache can be recomputed (page sections, rule fac
 throttle counter, so a failing Redis (unreachable, hung, read-only after a failover, out of
 memory) must not fail the request that touches it: reads miss,
 writes are skipped, and the throttles fail open until Redis is back, with a warning logged at most
-once a minute. `/readyz` still reports the outage, through `strict`, the same cache without the
+once a minute. After a failure the cache is left alone for BREAK_SECONDS, so a hung Redis does not
+cost every call its timeout. `/readyz` still reports the outage, through `strict`, the same cache without the
 tolerance.
 """
 
@@ -26,7 +27,15 @@ logger = logging.getLogger("labelqc.cache")
 # Redis answers, the request goes on without the cache.
 OUTAGE_ERRORS = (RedisError,)
 WARNING_INTERVAL_SECONDS = 60.0
+# After a failure the cache is skipped for this long: a hung Redis would otherwise cost every
+# cache call its full timeout (a page with several cached sections took 12 s).
+BREAK_SECONDS = 15.0
 T = TypeVar("T")
+
+# Per Redis location, shared by the process's threads (Django keeps one backend per thread).
+_broken_until: dict[str, float] = {}
+_last_warning: dict[str, float] = {}
+_warning_lock = threading.Lock()
 
 
 class TolerantRedisCache(RedisCache):
@@ -34,8 +43,6 @@ class TolerantRedisCache(RedisCache):
         super().__init__(server, params)
         self._server_setting, self._params = server, params
         self._strict: RedisCache | None = None
-        self._last_warning = 0.0
-        self._warning_lock = threading.Lock()
 
     @property
     def strict(self) -> RedisCache:
@@ -45,22 +52,28 @@ class TolerantRedisCache(RedisCache):
         return self._strict
 
     def _tolerate(self, operation: str, call: Callable[[], T], fallback: T) -> T:
+        if time.monotonic() < _broken_until.get(self._server_setting, 0.0):
+            return fallback
         try:
             return call()
         except OUTAGE_ERRORS as exc:
+            _broken_until[self._server_setting] = time.monotonic() + BREAK_SECONDS
             self._warn(operation, exc)
             return fallback
 
     def _warn(self, operation: str, exc: Exception) -> None:
-        with self._warning_lock:
+        with _warning_lock:
             now = time.monotonic()
-            if now - self._last_warning < WARNING_INTERVAL_SECONDS:
+            if now - _last_warning.get(self._server_setting, -WARNING_INTERVAL_SECONDS) < (
+                WARNING_INTERVAL_SECONDS
+            ):
                 return
-            self._last_warning = now
+            _last_warning[self._server_setting] = now
         logger.warning(
-            "cache unreachable (%s on %s): serving without it until it is back",
+            "cache unreachable (%s on %s): serving without it, trying again every %.0f s",
             type(exc).__name__,
             operation,
+            BREAK_SECONDS,
         )
 
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:

@@ -12,6 +12,7 @@ from django.core.cache import cache, caches
 from django.test import Client
 from rest_framework.test import APIClient
 
+from apps.common import cache as cache_module
 from apps.common.cache import TolerantRedisCache
 from apps.demo.services import seed_demo
 from tests.conftest import REDIS_URL
@@ -30,6 +31,16 @@ def redis_cache(location: str) -> dict:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+
+
+@pytest.fixture(autouse=True)
+def fresh_breaker():
+    """Each test starts with the cache neither broken nor recently warned about."""
+    cache_module._broken_until.clear()
+    cache_module._last_warning.clear()
+    yield
+    cache_module._broken_until.clear()
+    cache_module._last_warning.clear()
 
 
 @pytest.fixture
@@ -99,3 +110,24 @@ def test_a_read_only_replica_after_a_failover_is_tolerated_too(settings, monkeyp
     monkeypatch.setattr(type(backend._cache), "incr", read_only)
     cache.set("k", 1)
     assert cache.incr("k") == 1
+
+
+def test_after_a_failure_the_cache_is_left_alone_for_a_while(redis_down, monkeypatch):
+    from django.core.cache.backends.redis import RedisCache
+
+    calls: list[str] = []
+    real_get = RedisCache.get
+
+    def counted_get(self, *args, **kwargs):
+        calls.append("get")
+        return real_get(self, *args, **kwargs)
+
+    monkeypatch.setattr(RedisCache, "get", counted_get)
+    assert cache.get("a") is None  # refused: the breaker opens
+    for _ in range(5):
+        assert cache.get("a", "miss") == "miss"
+    assert calls == ["get"]  # a hung Redis would have cost six timeouts
+    monkeypatch.setattr(cache_module, "BREAK_SECONDS", 0.0)
+    cache_module._broken_until.clear()
+    cache.get("a")
+    assert calls == ["get", "get"]  # once the break is over, Redis is tried again
