@@ -36,6 +36,7 @@ from apps.jobs.models import Job
 from apps.jobs.services import job_claim, job_create, job_finish
 from apps.projects.models import Cohort, LabelClass, Project
 from apps.workflow.models import Alert, Assignment, AssignmentStatus
+from apps.workflow.services.alerts import resolve_superseded
 from labelqc.catch import CatchRuleError, CatchRules, CatchRun, ServiceView, detect
 
 logger = logging.getLogger("labelqc.analytics")
@@ -317,9 +318,12 @@ def record_alerts(run: FaultFlagRun, annotators: list[dict[str, Any]], actor: An
     _, own_rules = resolve_rules(Project.objects.get(pk=run.project_id), None)
     if run.params.get("overrides", {}) != own_rules:
         ended = []
-    resolved = Alert.objects.filter(
-        project_id=run.project_id, kind=ALERT_KIND, key__in=ended, resolved_at__isnull=True
-    ).update(resolved_at=timezone.now(), resolution=f"the episode ended (fault-flag run {run.pk})")
+    resolved = resolve_superseded(
+        project_id=run.project_id,
+        kind=ALERT_KIND,
+        resolution=f"the episode ended (fault-flag run {run.pk})",
+        keys=ended,
+    )
     return {"created": len(new), "existing": len(existing), "resolved": resolved}
 
 

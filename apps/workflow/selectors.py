@@ -14,6 +14,7 @@ from apps.items.models import Item
 from apps.projects.models import Annotator
 from apps.workflow.models import Assignment, AssignmentStatus, CorrectionEffort, Review
 from apps.workflow.serializers import ReviewOutput
+from apps.workflow.services.qualification import gated
 
 # What the queue payload shows of a pre-label, and what correction effort compares.
 PRELABEL_PAYLOAD = ModelColumns(
@@ -63,11 +64,7 @@ def annotator_own_stats(*, member: Annotator) -> dict[str, Any]:
         "rejection_rate": rejected / decided.count() if decided.count() else None,
         "correction_effort": efforts,
         # Under the project's qualification gate: pending, passed or failed; null without a gate.
-        "qualification": (
-            member.qualification
-            if member.project.qualification_accuracy is not None and member.role == "annotator"
-            else None
-        ),
+        "qualification": member.qualification if gated(member, member.project) else None,
     }
 
 

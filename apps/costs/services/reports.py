@@ -39,13 +39,24 @@ logger = logging.getLogger("labelqc.costs")
 REPORT_KIND = "costs.report"
 
 
-def report_start(*, actor: Any, project_id: int, params: dict[str, Any]) -> CostReport:
-    """Create the snapshot row and its job; the computation runs in Celery, after commit."""
+def _standard_params(project_id: int) -> dict[str, Any]:
+    """A report's parameters when nobody asks otherwise: the budget's period, the configured
+    confidence, the remaining labels the plan implies."""
     defaults = cost_defaults()
     budget = Budget.objects.filter(project_id=project_id).first()
+    return {
+        "period": budget.period if budget else defaults.period,
+        "confidence": defaults.confidence,
+        "remaining_labels": None,
+    }
+
+
+def report_start(*, actor: Any, project_id: int, params: dict[str, Any]) -> CostReport:
+    """Create the snapshot row and its job; the computation runs in Celery, after commit."""
+    standard = _standard_params(project_id)
     resolved = {
-        "period": params.get("period") or (budget.period if budget else defaults.period),
-        "confidence": params.get("confidence") or defaults.confidence,
+        "period": params.get("period") or standard["period"],
+        "confidence": params.get("confidence") or standard["confidence"],
         "remaining_labels": params.get("remaining_labels"),
     }
     with transaction.atomic():
@@ -155,14 +166,8 @@ def build_report(project: Project, params: dict[str, Any]) -> dict[str, Any]:
 def _what_if(report: CostReport) -> bool:
     """Whether the report was asked with hypothetical parameters (remaining labels, another
     confidence or period than the standard ones): it answers a question, it is not the forecast."""
-    defaults = cost_defaults()
-    budget = Budget.objects.filter(project_id=report.project_id).first()
-    params = report.params
-    return (
-        params.get("remaining_labels") is not None
-        or params.get("confidence") != defaults.confidence
-        or params.get("period") != (budget.period if budget else defaults.period)
-    )
+    params = {key: report.params.get(key) for key in ("period", "confidence", "remaining_labels")}
+    return params != _standard_params(report.project_id)
 
 
 def record_budget_alert(report: CostReport, result: dict[str, Any]) -> dict[str, Any] | None:
@@ -179,7 +184,6 @@ def record_budget_alert(report: CostReport, result: dict[str, Any]) -> dict[str,
         resolve_superseded(
             project_id=report.project_id,
             kind="budget",
-            keep_key=None,
             resolution=(
                 f"forecast inside the budget again (cost report {report.pk})"
                 if status

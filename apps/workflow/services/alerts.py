@@ -31,14 +31,12 @@ def alert_resolve(*, actor: Any, alert_id: int, note: str = "") -> Alert:
 
 def resolve_decided_breaches(*, project_id: int) -> int:
     """Resolve the open queue-SLA alerts whose review is no longer waiting; returns how many."""
-    open_alerts = dict(
-        Alert.objects.filter(
-            project_id=project_id, kind="queue_sla", resolved_at__isnull=True
-        ).values_list("key", "pk")
-    )
+    open_keys = Alert.objects.filter(
+        project_id=project_id, kind="queue_sla", resolved_at__isnull=True
+    ).values_list("key", flat=True)
     reviews = {
         key: int(review)
-        for key in open_alerts
+        for key in open_keys
         if (review := key.removeprefix(REVIEW_KEY_PREFIX)) != key and review.isdigit()
     }
     waiting = set(
@@ -46,9 +44,11 @@ def resolve_decided_breaches(*, project_id: int) -> int:
             "pk", flat=True
         )
     )
-    done = [open_alerts[key] for key, review in reviews.items() if review not in waiting]
-    return Alert.objects.filter(pk__in=done, resolved_at__isnull=True).update(
-        resolved_at=timezone.now(), resolution=REVIEW_DECIDED
+    return resolve_superseded(
+        project_id=project_id,
+        kind="queue_sla",
+        resolution=REVIEW_DECIDED,
+        keys=[key for key, review in reviews.items() if review not in waiting],
     )
 
 
@@ -56,12 +56,12 @@ def resolve_superseded(
     *,
     project_id: int,
     kind: str,
-    keep_key: str | None,
     resolution: str,
+    keep_key: str | None = None,
     keys: list[str] | None = None,
 ) -> int:
     """Resolve the project's open alerts of `kind` (only those of `keys`, if given) other than
-    `keep_key` (the one still true)."""
+    `keep_key` (the one still true); returns how many."""
     query = Alert.objects.filter(project_id=project_id, kind=kind, resolved_at__isnull=True)
     if keys is not None:
         query = query.filter(key__in=keys)

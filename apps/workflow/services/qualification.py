@@ -36,10 +36,15 @@ def _alert_key(member: Annotator) -> str:
     return f"annotator:{member.pk}"
 
 
+def gated(member: Annotator, project: Project) -> bool:
+    """Whether the project's qualification gate applies to this member."""
+    return project.qualification_accuracy is not None and member.role == Role.ANNOTATOR
+
+
 def qualification_state(member: Annotator, project: Project) -> str:
     """The member's state under the gate ("passed" when the gate does not apply), deciding a
     pending one whose first gold items are all scored. Concurrent pulls decide it once."""
-    if project.qualification_accuracy is None or member.role != Role.ANNOTATOR:
+    if not gated(member, project):
         return Qualification.PASSED
     if member.qualification != Qualification.PENDING:
         return member.qualification
@@ -86,7 +91,9 @@ def _raise_alert(member: Annotator, project: Project, mean: float, required: int
                 message=message,
                 details={"annotator": member.pk, "gold_accuracy": mean, "gold_items": required},
             )
-    except IntegrityError:  # failed before, cleared, failed again: the same alert, open again
+    # Failed before, put back to pending (only the admin can), failed again: a new failure, so
+    # the same alert opens again whoever resolved it.
+    except IntegrityError:
         Alert.objects.filter(project=project, kind=ALERT_KIND, key=_alert_key(member)).update(
             message=message, resolved_at=None, resolved_by=None, resolution=""
         )
@@ -106,7 +113,6 @@ def qualification_decide(
         resolve_superseded(
             project_id=member.project_id,
             kind=ALERT_KIND,
-            keep_key=None,
             resolution=f"cleared by a manager: {note}" if note else "cleared by a manager",
             keys=[_alert_key(member)],
         )
