@@ -79,6 +79,14 @@ def _run_in_background(task: Task, args: Any, kwargs: Any, options: dict[str, An
         connections.close_all()
 
 
+def run_on_task_thread(task: Task, args: Any, kwargs: Any, options: dict[str, Any]) -> Future[None]:
+    """Queue the task on the background task thread (thread mode). The copied context carries
+    the dispatching request's id along."""
+    return _background_executor().submit(
+        contextvars.copy_context().run, _run_in_background, task, args, kwargs, options
+    )
+
+
 class LabelqcTask(Task):
     """Celery's Task, with the in-process "thread" mode (LABELQC_INPROCESS_TASKS) added."""
 
@@ -99,10 +107,7 @@ class LabelqcTask(Task):
             if settings.LABELQC_INPROCESS_TASKS == "thread":
                 task_id = task_id or uuid()
                 options.update(task_id=task_id, link=link, link_error=link_error, shadow=shadow)
-                # The copied context carries the dispatching request's id onto the task thread.
-                _background_executor().submit(
-                    contextvars.copy_context().run, _run_in_background, self, args, kwargs, options
-                )
+                run_on_task_thread(self, args, kwargs, options)
                 return EagerResult(task_id, None, states.PENDING, name=self.name)
         return super().apply_async(
             args, kwargs, task_id, producer, link, link_error, shadow, **options
@@ -206,9 +211,8 @@ class InProcessBeat(threading.Thread):
         if waiting is not None and not waiting.running() and not waiting.done():
             return
         try:
-            options = {"task_id": uuid()}
-            self.queued[task_name] = _background_executor().submit(
-                _run_in_background, app.tasks[task_name], (), {}, options
+            self.queued[task_name] = run_on_task_thread(
+                app.tasks[task_name], (), {}, {"task_id": uuid()}
             )
             self.sent[task_name] += 1
         except Exception:
