@@ -227,6 +227,8 @@ SPECTACULAR_SETTINGS = {
         "RoundStatusEnum": "apps.active.models.RoundStatus",
         "ReportStatusEnum": "apps.jobs.models.ReportStatus",
         "RateUnitEnum": "apps.costs.models.RateUnit",
+        "QualificationEnum": "apps.projects.models.Qualification",
+        "QualificationDecisionEnum": "apps.projects.models.QUALIFICATION_DECISIONS",
     },
 }
 

@@ -288,8 +288,12 @@ def compute_flags(project_id: int, rules: CatchRules) -> dict[str, Any]:
 def record_alerts(run: FaultFlagRun, annotators: list[dict[str, Any]], actor: Any) -> dict:
     """One Alert per (annotator, signal, episode start); keys already there are left alone. An
     episode that has ended (the signal stopped firing while the annotator kept working) has its
-    alert resolved, so open alerts are the annotators who are off now; only a run with the
-    project's own rules resolves (one with unsaved overrides is a what-if)."""
+    alert resolved, so open alerts are the annotators who are off now. Only a run with the
+    project's own rules touches alerts: one with unsaved overrides is a what-if, and its flags
+    say what those rules would catch, not who is off."""
+    _, own_rules = resolve_rules(Project.objects.get(pk=run.project_id), None)
+    if run.params.get("overrides", {}) != own_rules:
+        return {"created": 0, "existing": 0, "resolved": 0, "what_if": True}
     wanted: dict[str, Alert] = {}
     ended: list[str] = []
     for a in annotators:
@@ -315,9 +319,6 @@ def record_alerts(run: FaultFlagRun, annotators: list[dict[str, Any]], actor: An
     )
     new = [alert for key, alert in wanted.items() if key not in existing]
     Alert.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
-    _, own_rules = resolve_rules(Project.objects.get(pk=run.project_id), None)
-    if run.params.get("overrides", {}) != own_rules:
-        ended = []
     resolved = resolve_superseded(
         project_id=run.project_id,
         kind=ALERT_KIND,

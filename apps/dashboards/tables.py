@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -26,12 +27,18 @@ class Column:
 
 @dataclass(frozen=True)
 class RowAction:
-    """A button on every row that POSTs to `url` (filled from the row, e.g.
-    "/api/alerts/{id}/resolve/"); the row then says `done` instead of the button."""
+    """A button on every row that POSTs `body` to `url` (filled from the row, e.g.
+    "/api/alerts/{id}/resolve/"); the row then says `done` instead of its buttons. With `hide_if`
+    (key, value) the button is left out of rows where row[key] == value."""
 
     label: str
     url: str
     done: str
+    body: dict[str, Any] = field(default_factory=dict)
+    hide_if: tuple[str, Any] | None = None
+
+    def shown(self, row: dict[str, Any]) -> bool:
+        return self.hide_if is None or row.get(self.hide_if[0]) != self.hide_if[1]
 
 
 @dataclass
@@ -43,16 +50,23 @@ class Table:
     note: str = ""
     empty: str = "No rows for these filters."
     extra: dict[str, Any] = field(default_factory=dict)
-    action: RowAction | None = None
+    actions: tuple[RowAction, ...] = ()
 
     def cells(self) -> list[list[tuple[str, str, Any]]]:
         """Per row: (display text, css kind, sort value) for each column."""
         return [[_cell(row.get(c.key), c) for c in self.columns] for row in self.rows]
 
     def rendered_rows(self) -> list[dict[str, Any]]:
-        """Per row: its cells, and the URL its action button posts to (None without one)."""
-        urls = [self.action.url.format(**row) if self.action else None for row in self.rows]
-        return [{"cells": c, "action_url": u} for c, u in zip(self.cells(), urls, strict=True)]
+        """Per row: its cells, and its action buttons (label, url, JSON body, done text)."""
+        buttons = [
+            [
+                (a.label, a.url.format(**row), json.dumps(a.body), a.done)
+                for a in self.actions
+                if a.shown(row)
+            ]
+            for row in self.rows
+        ]
+        return [{"cells": c, "actions": b} for c, b in zip(self.cells(), buttons, strict=True)]
 
 
 def _missing(value: Any) -> bool:

@@ -113,6 +113,11 @@ class Qualification(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# A manager's decision that is not a state: pending again, on gold items not yet seen.
+QUALIFICATION_RETAKE = "retake"
+QUALIFICATION_DECISIONS = [Qualification.PASSED.value, Qualification.FAILED.value, "retake"]
+
+
 class Annotator(models.Model):
     """A user's membership in a project: their role, and their cohort if they label."""
 
@@ -132,6 +137,8 @@ class Annotator(models.Model):
         max_length=8, choices=Qualification.choices, default=Qualification.PENDING
     )
     qualification_decided_at = models.DateTimeField(null=True, blank=True)
+    # A retake granted by a manager starts a new attempt: only gold submitted after it counts.
+    qualification_attempt_from = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

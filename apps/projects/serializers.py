@@ -10,13 +10,13 @@ from rest_framework import serializers
 from apps.common.ids import IdField
 from apps.common.roles import Role
 from apps.projects.models import (
+    QUALIFICATION_DECISIONS,
     Annotator,
     Cohort,
     CohortKind,
     LabelClass,
     PrecisionTier,
     Project,
-    Qualification,
 )
 
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -191,13 +191,13 @@ class AnnotatorOutput(serializers.ModelSerializer):
             "is_active",
             "qualification",
             "qualification_decided_at",
+            "qualification_attempt_from",
             "created_at",
         ]
         read_only_fields = fields
 
 
 class QualificationDecisionInput(serializers.Serializer):
-    qualification = serializers.ChoiceField(
-        choices=[Qualification.PASSED.value, Qualification.FAILED.value]
-    )
+    # "retake": pending again, on the next gold items only (those already scored do not count).
+    qualification = serializers.ChoiceField(choices=QUALIFICATION_DECISIONS)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")

@@ -4,17 +4,19 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from django.db.models import Avg, Count, Max, Q
 from django.utils import timezone
 
 from apps.annotations.models import Annotation, Source
 from apps.annotations.serializers import AnnotationOutput
+from apps.common.roles import Role
 from apps.common.rows import ModelColumns, fetch_all, table
 from apps.items.models import Item
-from apps.projects.models import Annotator
+from apps.projects.models import Annotator, Project
 from apps.workflow.models import Assignment, AssignmentStatus, CorrectionEffort, Review
 from apps.workflow.serializers import ReviewOutput
-from apps.workflow.services.qualification import gated
+from apps.workflow.services.qualification import gated, gold_items_required
 
 # What the queue payload shows of a pre-label, and what correction effort compares.
 PRELABEL_PAYLOAD = ModelColumns(
@@ -133,3 +135,61 @@ def gold_usage(*, project_id: int, stale_days: int = 30) -> dict[str, Any]:
         "over_used": sum(i["over_used"] for i in items),
         "stale": sum(i["stale"] for i in items),
     }
+
+
+def qualification_progress(*, project: Project) -> list[dict[str, Any]]:
+    """Each gated member's state and their current attempt: the gold items scored of those that
+    decide it (the first max(1, honeypot_initial_count) since joining or since the retake) and
+    their mean accuracy. Empty while the gate is off."""
+    if project.qualification_accuracy is None:
+        return []
+    members = list(
+        Annotator.objects.filter(project=project, role=Role.ANNOTATOR).values(
+            "id",
+            "pseudonym",
+            "user__username",
+            "is_active",
+            "qualification",
+            "qualification_decided_at",
+            "qualification_attempt_from",
+        )
+    )
+    required = gold_items_required(project)
+    gold = pd.DataFrame.from_records(
+        Assignment.objects.filter(
+            project=project,
+            is_gold=True,
+            gold_accuracy__isnull=False,
+            annotator_id__in=[m["id"] for m in members],
+        ).values_list("annotator_id", "submitted_at", "id", "gold_accuracy"),
+        columns=["member", "submitted_at", "assignment", "accuracy"],
+    )
+    since = pd.Series(
+        {m["id"]: m["qualification_attempt_from"] for m in members}, dtype="datetime64[ns, UTC]"
+    )
+    attempt_from = gold["member"].map(since)
+    in_attempt = gold[attempt_from.isna() | (gold["submitted_at"] > attempt_from)]
+    deciding = (
+        in_attempt.sort_values(["submitted_at", "assignment"]).groupby("member").head(required)
+    )
+    scored = deciding.groupby("member")["accuracy"].agg(["size", "mean"])
+    return [
+        {
+            "annotator": m["id"],
+            "pseudonym": m["pseudonym"],
+            "username": m["user__username"],
+            "is_active": m["is_active"],
+            "qualification": m["qualification"],
+            "gold_scored": int(scored["size"].get(m["id"], 0)),
+            "gold_required": required,
+            "gold_accuracy": _float_or_none(scored["mean"].get(m["id"])),
+            "bar": project.qualification_accuracy,
+            "attempt_from": m["qualification_attempt_from"],
+            "decided_at": m["qualification_decided_at"],
+        }
+        for m in members
+    ]
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)

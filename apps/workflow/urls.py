@@ -67,6 +67,11 @@ urlpatterns = [
     path("projects/<id:project_id>/alerts/", sla_apis.AlertListApi.as_view(), name="alert-list"),
     path("alerts/<id:alert_id>/resolve/", sla_apis.AlertResolveApi.as_view(), name="alert-resolve"),
     path(
+        "projects/<id:project_id>/qualification/",
+        qualification_apis.QualificationProgressApi.as_view(),
+        name="qualification-progress",
+    ),
+    path(
         "annotators/<id:annotator_id>/qualification/",
         qualification_apis.QualificationDecisionApi.as_view(),
         name="annotator-qualification",

@@ -120,7 +120,7 @@ def alerts_section(page: PageData, project_id: int) -> None:
             ],
             alerts,
             empty="No open alerts.",
-            action=RowAction("Resolve", "/api/alerts/{id}/resolve/", "resolved"),
+            actions=(RowAction("Resolve", "/api/alerts/{id}/resolve/", "resolved"),),
         )
     )
 

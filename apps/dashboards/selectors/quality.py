@@ -24,6 +24,7 @@ from apps.dashboards.selectors.quality_ops import (
     draft_section,
     drift_section,
     gold_table,
+    qualification_table,
     rules_table,
 )
 from apps.dashboards.tables import Column, PageData, Table
@@ -260,6 +261,9 @@ def qa_page(project: Project, filters: PageFilters, drift_key: str | None) -> Pa
     page.figures["confusion"] = figures.confusion(labels, matrix)
     drift_section(page, result.get("drift", {}), names, drift_key)
     page.add(gold_table(project.pk))
+    qualification = qualification_table(project)
+    if qualification is not None:
+        page.add(qualification)
     draft_section(page, project, filters, names)
     page.add(rules_table(project.pk, filters))
     return page

@@ -1,4 +1,5 @@
-"""QA page sections beside the scores: drift charts, golden-set usage, escalation rules."""
+"""QA page sections beside the scores: drift charts, golden-set usage, the qualification gate,
+escalation rules."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from apps.dashboards import figures
 from apps.dashboards.cache import cached
 from apps.dashboards.filters import PageFilters, PageInputError
 from apps.dashboards.selectors.names import ProjectNames
-from apps.dashboards.tables import Column, PageData, Table
-from apps.projects.models import Project
+from apps.dashboards.tables import Column, PageData, RowAction, Table
+from apps.projects.models import Project, Qualification
 from apps.workflow.models import Assignment, EscalationRule
-from apps.workflow.selectors import gold_usage
+from apps.workflow.selectors import gold_usage, qualification_progress
 from apps.workflow.services.escalation import dry_run
 from labelqc.rules import RuleError, validate_rule
 
@@ -280,4 +281,60 @@ def rules_table(project_id: int, filters: PageFilters) -> Table:
         rows,
         note=f"over the last {days} days of submissions ({considered} items considered)",
         empty="No escalation rules yet.",
+    )
+
+
+DECISION_URL = "/api/annotators/{annotator}/qualification/"
+
+
+def qualification_table(project: Project) -> Table | None:
+    """The gated annotators with their current attempt, and a manager's three decisions on each
+    row; None while the project has no qualification gate."""
+    if project.qualification_accuracy is None:
+        return None
+    rows = qualification_progress(project=project)
+    for row in rows:
+        row["progress"] = f"{row['gold_scored']} / {row['gold_required']}"
+    return Table(
+        "qualification",
+        "Qualification gate",
+        [
+            Column("pseudonym", "annotator"),
+            Column("username", "user"),
+            Column("qualification", "state"),
+            Column("progress", "gold scored"),
+            Column("gold_accuracy", "mean accuracy", "percent"),
+            Column("attempt_from", "retake since", "date"),
+            Column("decided_at", "decided", "date"),
+        ],
+        rows,
+        note=(
+            f"bar {100 * project.qualification_accuracy:.1f}% mean gold accuracy; a pending "
+            "annotator is decided at their next pull once every deciding item is scored; a "
+            "retake counts only the gold items answered after it"
+        ),
+        empty="No annotators in this project.",
+        actions=(
+            RowAction(
+                "Pass",
+                DECISION_URL,
+                "passed",
+                body={"qualification": Qualification.PASSED.value},
+                hide_if=("qualification", Qualification.PASSED.value),
+            ),
+            RowAction(
+                "Retake",
+                DECISION_URL,
+                "retake granted",
+                body={"qualification": "retake"},
+                hide_if=("qualification", Qualification.PENDING.value),
+            ),
+            RowAction(
+                "Fail",
+                DECISION_URL,
+                "failed",
+                body={"qualification": Qualification.FAILED.value},
+                hide_if=("qualification", Qualification.FAILED.value),
+            ),
+        ),
     )

@@ -59,15 +59,16 @@ def resolve_superseded(
     resolution: str,
     keep_key: str | None = None,
     keys: list[str] | None = None,
+    by: Any = None,
 ) -> int:
     """Resolve the project's open alerts of `kind` (only those of `keys`, if given) other than
-    `keep_key` (the one still true); returns how many."""
+    `keep_key` (the one still true), as user `by` (None: labelqc itself); returns how many."""
     query = Alert.objects.filter(project_id=project_id, kind=kind, resolved_at__isnull=True)
     if keys is not None:
         query = query.filter(key__in=keys)
     if keep_key is not None:
         query = query.exclude(key=keep_key)
-    return query.update(resolved_at=timezone.now(), resolution=resolution[:500])
+    return query.update(resolved_at=timezone.now(), resolution=resolution[:500], resolved_by=by)
 
 
 def check_project_slas(*, project_id: int) -> list[Alert]:

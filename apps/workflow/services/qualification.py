@@ -1,5 +1,6 @@
 """The qualification gate: a new annotator labels gold only until their first gold items are
-scored; then they pass (regular work) or fail (no work until a manager clears them).
+scored; then they pass (regular work) or fail (no work until a manager clears them or grants a
+retake, which starts a new attempt on the gold items they have not seen).
 
 Off unless the project sets `qualification_accuracy`. Only the `annotator` role is gated. The
 decision is taken at the annotator's next pull, from their first max(1, honeypot_initial_count)
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit, audited_change
 from apps.common.roles import Role
-from apps.projects.models import Annotator, Project, Qualification
+from apps.projects.models import QUALIFICATION_RETAKE, Annotator, Project, Qualification
 from apps.workflow.models import Alert, Assignment
 from apps.workflow.services.alerts import resolve_superseded
 from labelqc.honeypot import qualification_outcome
@@ -49,18 +50,22 @@ def qualification_state(member: Annotator, project: Project) -> str:
     if member.qualification != Qualification.PENDING:
         return member.qualification
     required = gold_items_required(project)
+    scored = Assignment.objects.filter(annotator=member, is_gold=True, gold_accuracy__isnull=False)
+    if member.qualification_attempt_from is not None:
+        scored = scored.filter(submitted_at__gt=member.qualification_attempt_from)
     scores = list(
-        Assignment.objects.filter(annotator=member, is_gold=True, gold_accuracy__isnull=False)
-        .order_by("submitted_at", "id")
-        .values_list("gold_accuracy", flat=True)[:required]
+        scored.order_by("submitted_at", "id").values_list("gold_accuracy", flat=True)[:required]
     )
     outcome = qualification_outcome(scores, required, project.qualification_accuracy)
     if outcome == Qualification.PENDING:
         return outcome
     mean = sum(scores) / required
     with transaction.atomic():
+        # Only the attempt these scores belong to: a retake granted meanwhile starts a new one.
         decided = Annotator.objects.filter(
-            pk=member.pk, qualification=Qualification.PENDING
+            pk=member.pk,
+            qualification=Qualification.PENDING,
+            qualification_attempt_from=member.qualification_attempt_from,
         ).update(qualification=outcome, qualification_decided_at=timezone.now())
         if decided:
             audit(
@@ -78,9 +83,10 @@ def qualification_state(member: Annotator, project: Project) -> str:
 
 
 def _raise_alert(member: Annotator, project: Project, mean: float, required: int) -> None:
+    attempt = "the retake's" if member.qualification_attempt_from else "the first"
     message = (
-        f"{member.pseudonym or member.pk} did not qualify: gold accuracy {mean:.2f} over the "
-        f"first {required} gold items, under {project.qualification_accuracy:.2f}"
+        f"{member.pseudonym or member.pk} did not qualify: gold accuracy {mean:.2f} over "
+        f"{attempt} {required} gold items, under {project.qualification_accuracy:.2f}"
     )
     try:
         with transaction.atomic():
@@ -91,8 +97,8 @@ def _raise_alert(member: Annotator, project: Project, mean: float, required: int
                 message=message,
                 details={"annotator": member.pk, "gold_accuracy": mean, "gold_items": required},
             )
-    # Failed before, put back to pending (only the admin can), failed again: a new failure, so
-    # the same alert opens again whoever resolved it.
+    # Failed before, given a retake, failed again: a new failure, so the same alert opens again
+    # whoever resolved it.
     except IntegrityError:
         Alert.objects.filter(project=project, kind=ALERT_KIND, key=_alert_key(member)).update(
             message=message, resolved_at=None, resolved_by=None, resolution=""
@@ -103,17 +109,28 @@ def _raise_alert(member: Annotator, project: Project, mean: float, required: int
 def qualification_decide(
     *, actor: Any, member: Annotator, qualification: str, note: str
 ) -> Annotator:
-    """A manager's decision (passed or failed), audited; passing resolves the member's alert."""
+    """A manager's decision, audited: passed, failed, or "retake" (pending again from now on,
+    decided by the next gold items like a new member's). Passing or a retake resolves the
+    member's alert; failing the retake opens it again."""
     member = Annotator.objects.select_for_update().get(pk=member.pk)
+    fields = ["qualification", "qualification_decided_at", "qualification_attempt_from"]
     with audited_change(actor=actor, action="member.qualification", entity=member, reason=note):
-        member.qualification = qualification
-        member.qualification_decided_at = timezone.now()
-        member.save(update_fields=["qualification", "qualification_decided_at"])
-    if qualification == Qualification.PASSED:
+        now = timezone.now()
+        if qualification == QUALIFICATION_RETAKE:
+            member.qualification = Qualification.PENDING
+            member.qualification_decided_at = None
+            member.qualification_attempt_from = now
+        else:
+            member.qualification = qualification
+            member.qualification_decided_at = now
+        member.save(update_fields=fields)
+    if qualification != Qualification.FAILED:
+        what = "a retake granted" if qualification == QUALIFICATION_RETAKE else "cleared"
         resolve_superseded(
             project_id=member.project_id,
             kind=ALERT_KIND,
-            resolution=f"cleared by a manager: {note}" if note else "cleared by a manager",
+            resolution=f"{what} by a manager" + (f": {note}" if note else ""),
             keys=[_alert_key(member)],
+            by=actor,
         )
     return member

@@ -62,11 +62,22 @@ def test_a_run_resolves_the_alerts_of_episodes_that_ended(project):
     assert alert.resolution.endswith(f"run {later.pk})")
 
 
-def test_a_run_with_unsaved_rule_overrides_resolves_nothing(project):
+def test_a_run_with_unsaved_rule_overrides_neither_raises_nor_resolves(project):
     FaultFlagRun.objects.create(project=project)
     record_alerts(FaultFlagRun.objects.get(), flagged(episode(10, ongoing=True)), None)
     what_if = FaultFlagRun.objects.create(
         project=project, params={"overrides": {"gold_accuracy": {"bound": 0.5}}}
     )
-    assert record_alerts(what_if, flagged(episode(10, ongoing=False)), None)["resolved"] == 0
-    assert Alert.objects.get(project=project).resolved_at is None
+    counts = record_alerts(what_if, flagged(episode(10, ongoing=False), episode(40, True)), None)
+    assert counts == {"created": 0, "existing": 0, "resolved": 0, "what_if": True}
+    alert = Alert.objects.get(project=project)
+    assert alert.resolved_at is None and alert.key.endswith(":assignment:10")
+
+
+def test_overrides_equal_to_the_saved_rules_are_not_a_what_if(project):
+    project.settings = {"fault_rules": {"gold_accuracy": {"target": 0.8}}}
+    project.save(update_fields=["settings"])
+    run = FaultFlagRun.objects.create(
+        project=project, params={"overrides": {"gold_accuracy": {"target": 0.8}}}
+    )
+    assert record_alerts(run, flagged(episode(10, ongoing=True)), None)["created"] == 1

@@ -138,3 +138,66 @@ def test_only_managers_decide_and_the_setting_is_checked(
     assert bad.status_code == 400 and "qualification_accuracy" in bad.json()
     off = lead.patch(f"/api/projects/{gated.pk}/", {"qualification_accuracy": None}, format="json")
     assert off.status_code == 200 and off.json()["qualification_accuracy"] is None
+
+
+def test_a_retake_counts_only_the_gold_answered_after_it(
+    gated, annotators, client_for, make_member
+):
+    gated.honeypot_initial_count = 1
+    gated.save()
+    client = client_for(annotators[0].user)
+    answer_gold(client, gated, right=False)  # 0.5 < 0.75: failed
+    assert pull(client, gated).status_code == 403
+    qa_user = make_member(gated, Role.QA_MANAGER).user
+    qa = client_for(qa_user)
+    url = f"/api/annotators/{annotators[0].pk}/qualification/"
+    retake = qa.post(url, {"qualification": "retake", "note": "second try"}, format="json")
+    assert retake.status_code == 200, retake.content
+    body = retake.json()
+    assert body["qualification"] == "pending" and body["qualification_decided_at"] is None
+    assert body["qualification_attempt_from"]
+    alert = Alert.objects.get(kind="qualification")
+    assert alert.resolved_at and alert.resolution == "a retake granted by a manager: second try"
+    assert alert.resolved_by.username == qa_user.username
+    event = AuditEvent.objects.get(action="member.qualification", reason="second try")
+    assert event.before["qualification"] == "failed" and event.after["qualification"] == "pending"
+
+    # Gold again (an item not seen before); the failed answer before the retake no longer counts.
+    answer_gold(client, gated, right=True)
+    regular = pull(client, gated)
+    assert regular.status_code == 200
+    assert not Assignment.objects.get(pk=regular.json()["id"]).is_gold
+    assert Annotator.objects.get(pk=annotators[0].pk).qualification == "passed"
+
+
+def test_failing_the_retake_opens_the_alert_again(gated, annotators, client_for, make_member):
+    gated.honeypot_initial_count = 1
+    gated.save()
+    client = client_for(annotators[0].user)
+    answer_gold(client, gated, right=False)
+    assert pull(client, gated).status_code == 403
+    qa = client_for(make_member(gated, Role.QA_MANAGER).user)
+    url = f"/api/annotators/{annotators[0].pk}/qualification/"
+    assert qa.post(url, {"qualification": "retake"}, format="json").status_code == 200
+    answer_gold(client, gated, right=False)
+    assert pull(client, gated).status_code == 403
+    alert = Alert.objects.get(kind="qualification")
+    assert alert.resolved_at is None and "the retake's 1 gold items" in alert.message
+
+
+def test_a_decision_from_the_old_attempt_does_not_undo_a_retake_granted_meanwhile(
+    gated, annotators, client_for
+):
+    from django.utils import timezone
+
+    from apps.workflow.services.qualification import qualification_state
+
+    gated.honeypot_initial_count = 1
+    gated.save()
+    answer_gold(client_for(annotators[0].user), gated, right=False)
+    stale = Annotator.objects.get(pk=annotators[0].pk)  # a pull read the member: pending
+    Annotator.objects.filter(pk=stale.pk).update(qualification_attempt_from=timezone.now())
+    qualification_state(stale, gated)  # ... and decides from the first attempt's gold
+    fresh = Annotator.objects.get(pk=stale.pk)
+    assert fresh.qualification == "pending" and fresh.qualification_attempt_from is not None
+    assert not Alert.objects.filter(kind="qualification").exists()

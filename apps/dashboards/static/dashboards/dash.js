@@ -186,10 +186,11 @@ const labelqc = (() => {
     document.querySelectorAll("[data-row-action]").forEach((button) => {
       button.addEventListener("click", async () => {
         button.disabled = true;
-        const result = await api("POST", button.dataset.rowAction, {});
+        const body = JSON.parse(button.dataset.body || "{}");
+        const result = await api("POST", button.dataset.rowAction, body);
         if (result.ok) {
           button.closest("tr").classList.add("done");
-          button.replaceWith(document.createTextNode(button.dataset.done));
+          button.closest("td").replaceChildren(document.createTextNode(button.dataset.done));
         } else {
           button.disabled = false;
           button.title = errorText(result);
