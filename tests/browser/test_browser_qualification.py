@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from apps.common.roles import Role
+from apps.items.models import Item
 from apps.projects.models import Annotator, Project
 from apps.workflow.models import Alert
 
@@ -15,7 +16,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_qa_grants_a_failed_annotator_a_retake_from_the_page(signed_in, demo_site):
     _, project = demo_site
-    Project.objects.filter(pk=project.pk).update(qualification_accuracy=0.9)
+    # A retake needs gold the annotator has not seen: one new gold item, one to qualify on.
+    Project.objects.filter(pk=project.pk).update(
+        qualification_accuracy=0.9, honeypot_initial_count=1
+    )
+    Item.objects.create(project=project, is_gold=True, width=8, height=8, file_name="new-gold.jpg")
     failed = Annotator.objects.filter(project=project, role=Role.ANNOTATOR).first()
     Annotator.objects.filter(pk=failed.pk).update(qualification="failed")
     Alert.objects.create(

@@ -16,7 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.audit.services import audit, audited_change
+from apps.common.exceptions import ServiceValidationError
 from apps.common.roles import Role
+from apps.items.models import Item
 from apps.projects.models import QUALIFICATION_RETAKE, Annotator, Project, Qualification
 from apps.workflow.models import Alert, Assignment
 from apps.workflow.services.alerts import resolve_superseded
@@ -31,6 +33,12 @@ class QualificationRequired(Exception):
 
 def gold_items_required(project: Project) -> int:
     return max(1, project.honeypot_initial_count)
+
+
+def unseen_gold(member: Annotator, project: Project) -> int:
+    """How many of the project's gold items the member has never been served."""
+    seen = Assignment.objects.filter(annotator=member).values("item_id")
+    return Item.objects.filter(project=project, is_gold=True).exclude(pk__in=seen).count()
 
 
 def _alert_key(member: Annotator) -> str:
@@ -88,6 +96,24 @@ def _raise_alert(member: Annotator, project: Project, mean: float, required: int
         f"{member.pseudonym or member.pk} did not qualify: gold accuracy {mean:.2f} over "
         f"{attempt} {required} gold items, under {project.qualification_accuracy:.2f}"
     )
+    _open_alert(
+        member,
+        project,
+        message,
+        {"annotator": member.pk, "gold_accuracy": mean, "gold_items": required},
+    )
+
+
+def alert_out_of_gold(member: Annotator, project: Project) -> None:
+    """A pending member has no unseen gold left to qualify on: QA must add gold or decide."""
+    message = (
+        f"{member.pseudonym or member.pk} is waiting to qualify, but no gold items they have "
+        "not seen are left: add gold items, or pass or fail them"
+    )
+    _open_alert(member, project, message, {"annotator": member.pk, "out_of_gold": True})
+
+
+def _open_alert(member: Annotator, project: Project, message: str, details: dict) -> None:
     try:
         with transaction.atomic():
             Alert.objects.create(
@@ -95,13 +121,13 @@ def _raise_alert(member: Annotator, project: Project, mean: float, required: int
                 kind=ALERT_KIND,
                 key=_alert_key(member),
                 message=message,
-                details={"annotator": member.pk, "gold_accuracy": mean, "gold_items": required},
+                details=details,
             )
     # Failed before, given a retake, failed again: a new failure, so the same alert opens again
     # whoever resolved it.
     except IntegrityError:
         Alert.objects.filter(project=project, kind=ALERT_KIND, key=_alert_key(member)).update(
-            message=message, resolved_at=None, resolved_by=None, resolution=""
+            message=message, details=details, resolved_at=None, resolved_by=None, resolution=""
         )
 
 
@@ -112,7 +138,26 @@ def qualification_decide(
     """A manager's decision, audited: passed, failed, or "retake" (pending again from now on,
     decided by the next gold items like a new member's). Passing or a retake resolves the
     member's alert; failing the retake opens it again."""
-    member = Annotator.objects.select_for_update().get(pk=member.pk)
+    member = Annotator.objects.select_for_update().select_related("project").get(pk=member.pk)
+    project = member.project
+    if not gated(member, project):
+        why = (
+            "the project has no qualification gate (set qualification_accuracy)"
+            if project.qualification_accuracy is None
+            else f"only annotators are gated; this member is a {member.role}"
+        )
+        raise ServiceValidationError({"qualification": [why]})
+    if qualification == QUALIFICATION_RETAKE:
+        unseen, required = unseen_gold(member, project), gold_items_required(project)
+        if unseen < required:
+            raise ServiceValidationError(
+                {
+                    "qualification": [
+                        f"a retake needs {required} gold items this annotator has not seen; "
+                        f"{unseen} are left: add gold items first"
+                    ]
+                }
+            )
     fields = ["qualification", "qualification_decided_at", "qualification_attempt_from"]
     with audited_change(actor=actor, action="member.qualification", entity=member, reason=note):
         now = timezone.now()

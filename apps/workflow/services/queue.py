@@ -20,7 +20,11 @@ from apps.items.models import Item
 from apps.projects.models import Annotator, Project, Qualification
 from apps.workflow.models import Assignment, AssignmentStatus
 from apps.workflow.services import claim_pg
-from apps.workflow.services.qualification import QualificationRequired, qualification_state
+from apps.workflow.services.qualification import (
+    QualificationRequired,
+    alert_out_of_gold,
+    qualification_state,
+)
 from labelqc.honeypot import HoneypotPolicy, serve_gold
 
 CANDIDATES_PER_TRY = 8
@@ -86,6 +90,28 @@ def _gold_assignment(member: Annotator, project: Project, now) -> Assignment | N
     return Assignment.objects.create(
         project_id=project.pk, item=gold, annotator=member, is_gold=True, **_lease(project, now)
     )
+
+
+def _qualification_work(member: Annotator, project: Project, now) -> Assignment | None:
+    """A pending annotator's work: the gold lease they hold, else unseen gold. A regular lease
+    taken before the gate applied (or before a retake) goes back to the pool; rework waits for
+    the decision."""
+    held_gold = (
+        Assignment.objects.filter(
+            annotator=member,
+            is_gold=True,
+            status=AssignmentStatus.LEASED,
+            lease_expires_at__gt=now,
+        )
+        .select_related("item")
+        .first()
+    )
+    if held_gold is not None:
+        return held_gold
+    Assignment.objects.filter(
+        annotator=member, is_gold=False, status=AssignmentStatus.LEASED
+    ).update(annotator=None, status=AssignmentStatus.OPEN, leased_at=None, lease_expires_at=None)
+    return _gold_assignment(member, project, now)
 
 
 def _claim_from(
@@ -185,11 +211,11 @@ def _pull_once(
 ) -> Assignment | None:
     now = timezone.now()
     with transaction.atomic():
+        if gold_only:
+            return _qualification_work(member, project, now)
         current = _current(member, now)
         if current is not None:
             return current
-        if gold_only:
-            return _gold_assignment(member, project, now)
         wants_gold = False
         if _may_serve_gold(policy):
             served, accuracy, n_scored = gold_record(member)
@@ -229,6 +255,7 @@ def pull_next(*, member: Annotator, draw: float | None = None) -> Assignment | N
         if assignment is not None:
             return assignment
         if gold_only:
+            alert_out_of_gold(member, project)
             raise QualificationRequired(
                 "no qualification (gold) items are left for you; a QA manager must decide"
             )

@@ -96,6 +96,10 @@ def test_a_pending_annotator_without_gold_left_is_told_so(gated, annotators, cli
     refused = pull(client, gated)
     assert refused.status_code == 403 and "no qualification" in refused.json()["detail"]
     assert Annotator.objects.get(pk=annotators[0].pk).qualification == "pending"
+    alert = Alert.objects.get(kind="qualification")  # QA learns someone is stuck
+    assert alert.details["out_of_gold"] and "no gold items" in alert.message
+    assert pull(client, gated).status_code == 403
+    assert Alert.objects.filter(kind="qualification").count() == 1
 
 
 def test_the_gate_is_off_by_default_and_only_for_annotators(
@@ -201,3 +205,46 @@ def test_a_decision_from_the_old_attempt_does_not_undo_a_retake_granted_meanwhil
     fresh = Annotator.objects.get(pk=stale.pk)
     assert fresh.qualification == "pending" and fresh.qualification_attempt_from is not None
     assert not Alert.objects.filter(kind="qualification").exists()
+
+
+def test_a_pending_annotator_gets_gold_even_while_holding_regular_work(
+    gated, annotators, client_for, make_member
+):
+    # Off, and no initial gold: ada takes regular work and keeps the lease.
+    gated.qualification_accuracy, gated.honeypot_initial_count = None, 0
+    gated.save()
+    client = client_for(annotators[0].user)
+    regular = pull(client, gated).json()
+    assert not Assignment.objects.get(pk=regular["id"]).is_gold
+    gated.qualification_accuracy = 0.75
+    gated.save()
+    served = pull(client, gated)
+    assert served.status_code == 200
+    assert Assignment.objects.get(pk=served.json()["id"]).is_gold
+    released = Assignment.objects.get(pk=regular["id"])
+    assert released.status == "open" and released.annotator_id is None
+    # The gold lease she now holds is what the next pull returns (no second gold item).
+    assert pull(client, gated).json()["id"] == served.json()["id"]
+
+
+def test_decisions_need_a_gate_an_annotator_and_enough_unseen_gold(
+    gated, annotators, client_for, make_member
+):
+    qa = client_for(make_member(gated, Role.QA_MANAGER).user)
+    reviewer = make_member(gated, Role.REVIEWER)
+    url = "/api/annotators/{}/qualification/"
+    refused = qa.post(url.format(reviewer.pk), {"qualification": "failed"}, format="json")
+    assert refused.status_code == 400 and "only annotators" in refused.json()["qualification"][0]
+
+    gated.honeypot_initial_count = 4  # more than the three gold items there are
+    gated.save()
+    retake = qa.post(url.format(annotators[0].pk), {"qualification": "retake"}, format="json")
+    assert retake.status_code == 400
+    assert "needs 4 gold items" in retake.json()["qualification"][0]
+    assert Annotator.objects.get(pk=annotators[0].pk).qualification_attempt_from is None
+
+    gated.qualification_accuracy = None
+    gated.save()
+    off = qa.post(url.format(annotators[0].pk), {"qualification": "failed"}, format="json")
+    assert off.status_code == 400 and "no qualification gate" in off.json()["qualification"][0]
+    assert Annotator.objects.get(pk=annotators[0].pk).qualification == "pending"
