@@ -27,7 +27,7 @@ def selected_item_ids(
 ) -> list[int]:
     """Item ids of a selection: "ids" (those of `item_ids` in the project), "unlabeled" (no
     human or consensus annotation; gold items count as unlabeled, so honeypots are pre-labeled
-    like regular items) or "all"."""
+    like regular items, though never from human or consensus boxes) or "all"."""
     items = Item.objects.filter(project_id=project_id)
     if selection == "ids":
         items = items.filter(pk__in=list(item_ids))
