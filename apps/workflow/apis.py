@@ -152,7 +152,8 @@ class AssignmentImageApi(AssignmentApiBase):
 
 
 class MyStatsApi(RoleScopedApi):
-    """The caller's own numbers; never anyone else's."""
+    """The caller's own numbers; never anyone else's. Gold accuracy counts gold items submitted
+    before today (UTC, `gold_as_of`), so it never moves right after a honeypot's submit."""
 
     access = {"GET": LABELERS}
 

@@ -44,9 +44,12 @@ def annotator_own_stats(*, member: Annotator) -> dict[str, Any]:
     mine = Assignment.objects.filter(annotator=member)
     submitted = mine.filter(status=AssignmentStatus.SUBMITTED)
     times = list(submitted.exclude(server_seconds=None).values_list("server_seconds", flat=True))
-    gold = mine.filter(is_gold=True, gold_accuracy__isnull=False).aggregate(
-        mean=Avg("gold_accuracy"), n=Count("id")
-    )
+    # Gold counts only from before today (UTC): a figure that moved right after a submit would
+    # tell the annotator that item was a honeypot.
+    gold_as_of = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    gold = mine.filter(
+        is_gold=True, gold_accuracy__isnull=False, submitted_at__lt=gold_as_of
+    ).aggregate(mean=Avg("gold_accuracy"), n=Count("id"))
     reviews = Review.objects.filter(assignment__annotator=member)
     decided = reviews.exclude(status__in=["pending", "leased"])
     rejected = reviews.filter(status="rejected").count()
@@ -62,6 +65,7 @@ def annotator_own_stats(*, member: Annotator) -> dict[str, Any]:
         "median_seconds_per_item": float(np.median(times)) if times else None,
         "gold_accuracy": gold["mean"],
         "gold_items_scored": gold["n"],
+        "gold_as_of": gold_as_of,
         "reviews_decided": decided.count(),
         "rejection_rate": rejected / decided.count() if decided.count() else None,
         "correction_effort": efforts,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from apps.annotations.models import Annotation
@@ -146,8 +148,16 @@ def test_honeypot_is_scored_and_not_sent_to_review(
     stored = Assignment.objects.get(pk=assignment["id"])
     assert stored.is_gold and stored.gold_accuracy == pytest.approx(0.5)
     assert not Review.objects.exists()
+    # Not in the annotator's own figures until tomorrow: a figure that moved right after the
+    # submit would give the honeypot away.
     stats = client.get(f"/api/projects/{queue_project.pk}/me/stats/").json()
-    assert stats["gold_accuracy"] == pytest.approx(0.5) and stats["submitted"] == 1
+    assert stats["gold_accuracy"] is None and stats["gold_items_scored"] == 0
+    assert stats["submitted"] == 1
+    Assignment.objects.filter(pk=stored.pk).update(
+        submitted_at=stored.submitted_at - timedelta(days=1)
+    )
+    stats = client.get(f"/api/projects/{queue_project.pk}/me/stats/").json()
+    assert stats["gold_accuracy"] == pytest.approx(0.5) and stats["gold_items_scored"] == 1
 
 
 def test_submission_time_is_stored_as_the_orm_stores_datetimes(
