@@ -16,13 +16,27 @@ from apps.annotations.serializers import (
     AnnotationOutput,
     AnnotationUpdateInput,
 )
-from apps.common.roles import LABELERS, MANAGERS
+from apps.common.roles import LABELERS, MANAGERS, STAFF_ROLES, Role
 from apps.common.views import RoleScopedApi
 from apps.jobs.serializers import JobOutput
 
 
 class ProjectAnnotationsApi(RoleScopedApi):
-    access = {"GET": LABELERS, "POST": LABELERS}
+    # Annotators write through the queue's submit only (what the queue page uses): it holds them
+    # to their assignment, the qualification gate and honeypot scoring, which this would bypass.
+    access = {"GET": LABELERS, "POST": STAFF_ROLES}
+
+    def permission_denied(self, request: Request, message: str | None = None, code=None) -> None:
+        if (
+            request.method == "POST"
+            and request.user.is_authenticated
+            and self.get_role(request) == Role.ANNOTATOR
+        ):
+            message = (
+                "annotators submit their labels through the queue: "
+                "POST /api/assignments/{id}/submit/"
+            )
+        super().permission_denied(request, message=message, code=code)
 
     @extend_schema(parameters=[AnnotationFilterInput], responses=AnnotationOutput(many=True))
     def get(self, request: Request, project_id: int) -> Response:
@@ -53,9 +67,10 @@ class ProjectAnnotationsApi(RoleScopedApi):
     )
     def post(self, request: Request, project_id: int) -> Response:
         """Create annotations in bulk, all or none: a 400 lists every bad record by index.
-        Annotators and reviewers submit only their own human annotations; managers may set author,
-        source, model_id and created_at. Answers `{created, ids}`; beyond the per-request cap use
-        the imports endpoint."""
+        Annotators may not (403: they submit through the queue); reviewers submit only their own
+        human annotations (a `source` other than human or a `model_id` is a 400 naming it);
+        managers may set author, source, model_id and created_at. Answers `{created, ids}`;
+        beyond the per-request cap use the imports endpoint."""
         payload = AnnotationBulkInput(data=request.data)
         payload.is_valid(raise_exception=True)
         created = services.annotations_bulk_create(
@@ -105,7 +120,8 @@ class AnnotationDetailApi(RoleScopedApi):
     def patch(self, request: Request, annotation_id: int) -> Response:
         """Edit an annotation against the `version` it was read at: a 409 with `current_version` and
         the current state when it has changed since, a 400 for an invalid shape or class. Annotators
-        may edit only their own human annotations."""
+        may edit only their own human annotations, on an item they hold in the queue (a lease or
+        rework of theirs; never gold): otherwise a 400 naming `annotation`."""
         payload = AnnotationUpdateInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
@@ -124,8 +140,8 @@ class AnnotationDetailApi(RoleScopedApi):
     @extend_schema(parameters=[AnnotationDeleteQuery], responses={204: None})
     def delete(self, request: Request, annotation_id: int) -> Response:
         """Delete an annotation; with `?version=` a stale version is a 409 with the current state.
-        Annotators may delete only their own human annotations. Audited, with the optional
-        `reason`."""
+        Annotators may delete only their own human annotations, on an item they hold in the
+        queue. Audited, with the optional `reason`."""
         query = AnnotationDeleteQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         services.annotation_delete(

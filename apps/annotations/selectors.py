@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from apps.annotations.models import Annotation, Source
 from apps.common.roles import Role
@@ -57,6 +58,25 @@ def annotation_in_scope(
     ):
         return None
     return annotation
+
+
+def item_held_by(*, member: Annotator | None, item_id: int) -> bool:
+    """Whether the item is the member's current queue work (their rework, or their unexpired
+    lease, as the queue's `held` reads it), and not a gold item."""
+    from apps.workflow.models import Assignment, AssignmentStatus
+
+    if member is None:
+        return False
+    return (
+        Assignment.objects.filter(
+            annotator=member, item_id=item_id, is_gold=False, item__is_gold=False
+        )
+        .filter(
+            Q(status=AssignmentStatus.REWORK)
+            | Q(status=AssignmentStatus.LEASED, lease_expires_at__gt=timezone.now())
+        )
+        .exists()
+    )
 
 
 def blind_inspection_items() -> QuerySet:

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.annotations.models import Annotation, GeometryType, Source
+from apps.annotations.selectors import item_held_by
 from apps.audit.services import audit, audit_many, snapshot
 from apps.common.exceptions import ServiceValidationError, VersionConflict
 from apps.common.roles import MANAGERS, Role
@@ -59,12 +60,16 @@ def _check_authorship(
         ):
             return {"author": "a human or pre-label annotation needs an author or a model_id"}
         return {}
-    # Annotators and reviewers write their own human work only.
+    # Annotators and reviewers write their own human work only: source, model_id and author are
+    # how pre-labels, gold and each person's work are told apart, so a labeler sets none of them.
+    errors = {}
     if source != Source.HUMAN:
-        return {"source": f"your role may only submit '{Source.HUMAN}' annotations"}
+        errors["source"] = f"your role may only submit '{Source.HUMAN}' annotations"
+    if record.get("model_id"):
+        errors["model_id"] = "only managers may set a model_id: your annotations are human work"
     if record.get("author") not in (None, getattr(member, "pk", None)):
-        return {"author": "you may only submit your own annotations"}
-    return {}
+        errors["author"] = "you may only submit your own annotations"
+    return errors
 
 
 def validate_records(
@@ -78,10 +83,12 @@ def validate_records(
     """Check every record against the project; raise with every error, or return row kwargs.
 
     `item_sizes` are (width, height) of items the caller already holds and knows to be in the
-    project (the queue's assignment); other items are looked up.
+    project (the queue's assignment); other items are looked up. An annotator writes only on
+    those: their labels go through the queue's submit, which scores honeypots and gates them.
     """
     item_ids = {int(r["item"]) for r in records}
     items = dict(item_sizes or {})
+    held = set(items)
     if item_ids - items.keys():
         items.update(
             (pk, (w, h))
@@ -109,6 +116,8 @@ def validate_records(
         size = items.get(int(record["item"]))
         if size is None:
             fail(index, "item", f"item {record['item']} is not in this project")
+        elif role == Role.ANNOTATOR and int(record["item"]) not in held:
+            fail(index, "item", f"item {record['item']} is not your queue assignment")
         if int(record["label_class"]) not in classes:
             fail(index, "label_class", f"class {record['label_class']} is not in this project")
         for field, message in _check_authorship(
@@ -214,6 +223,13 @@ def _check_may_edit(annotation: Annotation, *, role: str, member: Annotator | No
         return
     if annotation.author_id != getattr(member, "pk", None) or annotation.source != Source.HUMAN:
         raise ServiceValidationError("you may only change your own annotations", field="annotation")
+    # Only on the work they hold now: a submitted (perhaps scored or reviewed) item, or one they
+    # were never given, is out of their reach. The message does not say whether an item is gold.
+    if not item_held_by(member=member, item_id=annotation.item_id):
+        raise ServiceValidationError(
+            f"item {annotation.item_id} is not an assignment you hold in the queue",
+            field="annotation",
+        )
 
 
 def annotation_update(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from apps.annotations.models import Annotation
 from apps.dashboards.access import REVIEW_ROLES
@@ -21,13 +21,19 @@ from apps.workflow.models import DEFAULT_REVIEW_QUEUE, Assignment, Review
 HISTORY_ROWS = 200
 
 
-def _with_class(query: QuerySet, item_field: str, filters: PageFilters) -> QuerySet:
+def _with_class(query: QuerySet, assignment: str, filters: PageFilters) -> QuerySet:
+    """Rows whose assignment's own work has a label of the class: the annotations its annotator
+    drew on its item. Not any label on the item: another annotator's would match too, and the
+    filter would tell which classes they drew. `assignment` is the lookup prefix to it."""
     if not filters.class_id:
         return query
-    items = Annotation.objects.filter(label_class_id=filters.class_id, source="human").values(
-        "item_id"
+    own = Annotation.objects.filter(
+        item_id=OuterRef(f"{assignment}item_id"),
+        author_id=OuterRef(f"{assignment}annotator_id"),
+        label_class_id=filters.class_id,
+        source="human",
     )
-    return query.filter(**{f"{item_field}__in": items})
+    return query.filter(Exists(own))
 
 
 def submissions_table(member: Annotator, filters: PageFilters) -> Table:
@@ -36,7 +42,7 @@ def submissions_table(member: Annotator, filters: PageFilters) -> Table:
         query = query.filter(submitted_at__gte=filters.since)
     if filters.until:
         query = query.filter(submitted_at__lt=filters.until)
-    query = _with_class(query, "item_id", filters).order_by("-submitted_at")[:HISTORY_ROWS]
+    query = _with_class(query, "", filters).order_by("-submitted_at")[:HISTORY_ROWS]
     rows = list(
         query.values("id", "item_id", "status", "submitted_at", "rework_cycles", "server_seconds")
     )
@@ -64,7 +70,7 @@ def decisions_table(member: Annotator, filters: PageFilters) -> Table:
         query = query.filter(decided_at__lt=filters.until)
     if filters.cohort_id:
         query = query.filter(assignment__annotator__cohort_id=filters.cohort_id)
-    query = _with_class(query, "assignment__item_id", filters).order_by("-decided_at")
+    query = _with_class(query, "assignment__", filters).order_by("-decided_at")
     rows = list(
         query[:HISTORY_ROWS].values(
             "id",

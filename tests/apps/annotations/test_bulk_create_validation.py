@@ -149,8 +149,23 @@ def test_class_and_item_from_another_project_are_rejected(project, item, lead_cl
 
 
 def test_annotator_cannot_submit_gold(project, item, make_member, client_for):
+    # Annotators have no bulk write at all (they submit through the queue): refused outright.
     annotator = make_member(project)
     client = client_for(annotator.user)
+    response = client.post(
+        url(project),
+        {"annotations": [box(item, project.classes.first(), x=1, y=1, w=2, h=2)]},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert Annotation.objects.count() == 0
+
+
+def test_reviewer_cannot_submit_gold(project, item, make_member, client_for):
+    from apps.common.roles import Role
+
+    reviewer = make_member(project, Role.REVIEWER)
+    client = client_for(reviewer.user)
     response = client.post(
         url(project),
         {"annotations": [box(item, project.classes.first(), x=1, y=1, w=2, h=2)]},
