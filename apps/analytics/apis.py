@@ -36,7 +36,7 @@ class QualityReportListApi(RoleScopedApi):
 
     @extend_schema(request=ReportStartInput, responses={202: ReportSummaryOutput})
     def post(self, request: Request, project_id: int) -> Response:
-        payload = ReportStartInput(data=request.data)
+        payload = ReportStartInput(data=request.data, context={"project_id": self.project_id})
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         window, shards = data.pop("window"), data.pop("shards")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Set as AbstractSet
 from datetime import timedelta
@@ -31,6 +32,8 @@ from labelqc.rules import (
     validate_rule,
 )
 
+logger = logging.getLogger("labelqc.workflow")
+
 DRAFT_PASS_THROUGH = "annotator_draft_pass_through"
 FACT_COLUMNS = ("item_id", *FACTS)
 
@@ -39,8 +42,12 @@ def _checked(definition: Any) -> dict[str, Any]:
     try:
         validate_rule(definition)
     except RuleError as exc:
+        # The engine's paths are relative to the definition; "" is the definition itself.
         raise ServiceValidationError(
-            {f"definition.{path}": [msg] for path, msg in exc.errors.items()}
+            {
+                f"definition.{path}" if path else "definition": [msg]
+                for path, msg in exc.errors.items()
+            }
         ) from exc
     return definition
 
@@ -209,8 +216,29 @@ def _enabled_rules(project_id: int) -> list[EscalationRule]:
     return [row[0] for row in fetch_all(sql, [project_id], RULE)]
 
 
+def _applicable(rules: list[EscalationRule]) -> list[EscalationRule]:
+    """The rules whose stored definition is valid today. One saved before a check existed (or
+    written around the service) is skipped with a warning: the annotator's submit must not fail
+    for it; the rules dashboard lists it with its errors."""
+    valid = []
+    for rule in rules:
+        try:
+            validate_rule(rule.definition)
+        except RuleError as exc:
+            logger.warning(
+                "escalation rule %s (%r, project %s) skipped: invalid definition: %s",
+                rule.pk,
+                rule.name,
+                rule.project_id,
+                exc,
+            )
+            continue
+        valid.append(rule)
+    return valid
+
+
 def apply_rules_on_submit(review: Review) -> None:
-    rules = _enabled_rules(review.project_id)
+    rules = _applicable(_enabled_rules(review.project_id))
     if not rules:
         return
     assignment = review.assignment
@@ -226,8 +254,8 @@ def apply_rules_on_submit(review: Review) -> None:
     if decision.queue:
         review.queue = decision.queue
     if decision.priority is not None:
-        review.priority = int(decision.priority)
-        set_item_priorities(priorities={assignment.item_id: int(decision.priority)})
+        review.priority = decision.priority
+        set_item_priorities(priorities={assignment.item_id: decision.priority})
     if decision.sla_hours is not None:
         review.due_at = timezone.now() + timedelta(hours=decision.sla_hours)
     review.reason = "escalated by rule(s): " + ", ".join(rules[i].name for i in decision.matched)

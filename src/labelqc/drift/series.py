@@ -24,6 +24,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
+from pandas.tseries.offsets import Tick
 
 from labelqc.drift.charts import (
     DEFAULT_CUSUM_H,
@@ -42,14 +44,45 @@ MetricKind = Literal["proportion", "continuous"]
 SIGNAL_NAMES: tuple[str, ...] = ("p_chart", "ewma", "cusum_upper", "cusum_lower")
 STATS_COLUMNS: tuple[str, ...] = ("entity", "window_start", "n", "sum", "sum_sq")
 DEFAULT_BASELINE_WINDOWS = 7
+# The shortest window: observations are bucketed per window (daily by default) and each window is
+# one chart point, so a window needs a positive length long enough to gather observations.
+MIN_WINDOW = pd.Timedelta(hours=1)
 
 
 class SeriesInputError(ValueError):
     """An observation frame or series table is missing a column or holds a bad value."""
 
 
+def _window_length(window: str) -> pd.Timedelta:
+    """The length of a fixed-length window, or SeriesInputError naming `window`."""
+    not_fixed = f"window: {window!r} is not a fixed-length frequency such as '1D' or '6h'"
+    try:
+        # A deprecated alias ('1M') warns before it fails; it is rejected the same way.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", FutureWarning)
+            offset = to_offset(window)
+        if not isinstance(offset, Tick):
+            raise ValueError(f"{offset!r} is a non-fixed frequency")
+        length = pd.Timedelta(offset)
+    except (ValueError, TypeError, OverflowError, FutureWarning) as error:
+        raise SeriesInputError(f"{not_fixed} ({error})") from error
+    if length < MIN_WINDOW:
+        # Zero or negative lengths would not bucket at all (or floor into the future), and a
+        # window shorter than an hour holds too few observations for a chart point while
+        # multiplying the windows: the same floor as the fault-flag drift rule's window.
+        raise SeriesInputError(
+            f"window: {window!r} is too short ({length}); a window must be at least 1 hour "
+            "long, such as '1h', '6h' or '1D'"
+        )
+    return length
+
+
 def window_floor(created_at: pd.Series, window: str, frame_name: str = "frame") -> pd.Series:
-    """Floor tz-aware timestamps to the start of their fixed-length window ("1D", "6h", "7D")."""
+    """Floor tz-aware timestamps to the start of their fixed-length window ("1D", "6h", "7D").
+
+    The window must be at least MIN_WINDOW (1 hour) long; see check_window.
+    """
+    _window_length(window)
     if not isinstance(created_at.dtype, pd.DatetimeTZDtype):
         raise SeriesInputError(
             f"{frame_name}.created_at: expected tz-aware datetimes (datetime64[ns, UTC]), "
@@ -59,18 +92,17 @@ def window_floor(created_at: pd.Series, window: str, frame_name: str = "frame") 
         row = created_at.index[int(np.flatnonzero(created_at.isna().to_numpy())[0])]
         raise SeriesInputError(f"{frame_name}.created_at: row {row!r} is missing")
     try:
-        # A deprecated alias ('1M') warns before it fails; it is rejected the same way.
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", FutureWarning)
-            return created_at.dt.tz_convert("UTC").dt.floor(window)
-    except (ValueError, FutureWarning) as error:
+        return created_at.dt.tz_convert("UTC").dt.floor(window)
+    except (ValueError, OverflowError) as error:
+        # A length in range as a Timedelta can still overflow the nanosecond floor ('999999D').
         raise SeriesInputError(
             f"window: {window!r} is not a fixed-length frequency such as '1D' or '6h' ({error})"
         ) from error
 
 
 def check_window(window: str) -> None:
-    """Raise SeriesInputError unless `window` is a fixed-length frequency window_floor takes."""
+    """Raise SeriesInputError unless `window` is a fixed-length frequency window_floor takes:
+    one of at least MIN_WINDOW (1 hour), such as '1h', '6h', '1D' or '7D'."""
     window_floor(pd.Series([pd.Timestamp("2024-01-01", tz="UTC")]), window)
 
 

@@ -3,6 +3,10 @@
 from labelqc.rules.engine import (
     ACTIONS,
     FACTS,
+    MAX_PRIORITY,
+    MAX_QUEUE_NAME,
+    MAX_SLA_HOURS,
+    MIN_PRIORITY,
     OPERATORS,
     Decision,
     RuleError,
@@ -16,6 +20,10 @@ from labelqc.rules.facts import item_disagreement
 __all__ = [
     "ACTIONS",
     "FACTS",
+    "MAX_PRIORITY",
+    "MAX_QUEUE_NAME",
+    "MAX_SLA_HOURS",
+    "MIN_PRIORITY",
     "OPERATORS",
     "Decision",
     "RuleError",

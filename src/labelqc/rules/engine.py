@@ -12,10 +12,14 @@ A rule is JSON (or YAML) of the form::
 Facts are columns of a DataFrame with one row per item (see FACTS); a missing value (None/NaN)
 never satisfies a comparison. Rules apply in order: the first matching rule that routes decides
 the queue, priority is the highest any matching rule sets, the SLA the shortest.
+
+Action arguments are bounded so applying a rule cannot fail: a queue name is 1-64 characters,
+a priority an integer in [MIN_PRIORITY, MAX_PRIORITY], SLA hours in (0, MAX_SLA_HOURS].
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +45,12 @@ NUMERIC_OPS = ("<", "<=", ">", ">=", "==", "!=")
 LIST_OPS = ("intersects", "contains", "not_intersects")
 OPERATORS = NUMERIC_OPS + LIST_OPS
 ACTIONS = {"route": ("queue",), "set_priority": ("value",), "set_sla": ("hours",)}
+# Bounds of the action arguments. A priority lands in integer columns (Item.priority,
+# Assignment.priority, Review.priority) and shares the range the items API allows; an SLA
+# becomes a due date (a timedelta) and is capped at a year, as queue SLAs are.
+MAX_QUEUE_NAME = 64
+MIN_PRIORITY, MAX_PRIORITY = -1_000_000, 1_000_000
+MAX_SLA_HOURS = 24 * 365
 
 
 class RuleError(ValueError):
@@ -48,7 +58,9 @@ class RuleError(ValueError):
 
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
-        super().__init__("; ".join(f"{path}: {message}" for path, message in errors.items()))
+        super().__init__(
+            "; ".join(f"{path}: {message}" if path else message for path, message in errors.items())
+        )
 
 
 def _validate_condition(node: Any, path: str, errors: dict[str, str]) -> None:
@@ -88,19 +100,50 @@ def _validate_condition(node: Any, path: str, errors: dict[str, str]) -> None:
             f"unknown operator {op!r} for {fact}; use one of {', '.join(allowed)}"
         )
         return
-    if kind == NUMBER and (isinstance(value, bool) or not isinstance(value, int | float)):
-        errors[f"{path}.value"] = "must be a number"
+    if kind == NUMBER and not _is_number(value):
+        errors[f"{path}.value"] = "must be a finite number"
     if kind == TEXT_LIST and (
         not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value)
     ):
         errors[f"{path}.value"] = "must be a non-empty list of strings"
 
 
+def _is_number(value: Any) -> bool:
+    # JSON's 1e400 parses to inf: it cannot be stored (PostgreSQL jsonb) nor compared usefully.
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+
+
+def _action_argument_error(key: str, value: Any) -> str | None:
+    """Why `value` is not a valid action argument `key`, or None when it is."""
+    if key == "queue":
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_QUEUE_NAME:
+            return f"must be a queue name (1-{MAX_QUEUE_NAME} characters)"
+        return None
+    if not _is_number(value):
+        return "must be a finite number"
+    if key == "value":
+        # 2.5 would be truncated on the integer column; 3.0 is the integer 3 (as DRF takes it).
+        if value != int(value):
+            return "must be an integer"
+        if not MIN_PRIORITY <= value <= MAX_PRIORITY:
+            return f"must be from {MIN_PRIORITY} to {MAX_PRIORITY}"
+        return None
+    if value <= 0:
+        return "must be > 0"
+    if value > MAX_SLA_HOURS:
+        return f"must be at most {MAX_SLA_HOURS} (a year)"
+    return None
+
+
 def validate_rule(rule: Any) -> None:
-    """Raise RuleError naming the path of every error in the rule definition."""
+    """Raise RuleError naming the path of every error in the rule definition.
+
+    Paths are relative to the definition ("when.all[1].op", "then[0].hours"); a definition that
+    is not an object at all is reported under the empty path "".
+    """
     errors: dict[str, str] = {}
     if not isinstance(rule, Mapping):
-        raise RuleError({"definition": "must be an object with when and then"})
+        raise RuleError({"": "must be an object with when and then"})
     for key in set(rule) - {"when", "then"}:
         errors[key] = "unknown field"
     if "when" not in rule:
@@ -121,14 +164,10 @@ def validate_rule(rule: Any) -> None:
             for key in set(action) - {"action", *needed}:
                 errors[f"{path}.{key}"] = "unknown field"
             for key in needed:
-                value = action.get(key)
-                if key == "queue":
-                    if not isinstance(value, str) or not value.strip() or len(value) > 64:
-                        errors[f"{path}.queue"] = "must be a queue name (1-64 characters)"
-                elif isinstance(value, bool) or not isinstance(value, int | float):
-                    errors[f"{path}.{key}"] = "must be a number"
-                elif key == "hours" and value <= 0:
-                    errors[f"{path}.hours"] = "must be > 0"
+                if key not in action:
+                    errors[f"{path}.{key}"] = "is required"
+                elif (problem := _action_argument_error(key, action[key])) is not None:
+                    errors[f"{path}.{key}"] = problem
     if errors:
         raise RuleError(errors)
 
@@ -201,7 +240,7 @@ def evaluate(rules: Sequence[Mapping[str, Any]], facts: pd.DataFrame) -> np.ndar
 @dataclass(frozen=True)
 class Decision:
     queue: str | None
-    priority: float | None
+    priority: int | None
     sla_hours: float | None
     matched: tuple[int, ...]
 
@@ -219,9 +258,8 @@ def decide(rules: Sequence[Mapping[str, Any]], facts: pd.DataFrame) -> list[Deci
                 if kind == "route" and queue is None:
                     queue = action["queue"]
                 elif kind == "set_priority":
-                    priority = (
-                        action["value"] if priority is None else max(priority, action["value"])
-                    )
+                    value = int(action["value"])  # validate_rule admits only integral values
+                    priority = value if priority is None else max(priority, value)
                 elif kind == "set_sla":
                     hours = action["hours"] if hours is None else min(hours, action["hours"])
         decisions.append(Decision(queue, priority, hours, matched))
