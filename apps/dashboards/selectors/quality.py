@@ -15,10 +15,10 @@ import pandas as pd
 from apps.analytics.models import QualityReport
 from apps.analytics.selectors import latest_report
 from apps.analytics.services import report_params, shard_frames_from_db
+from apps.common.spreadsheets import formula_safe
 from apps.dashboards import figures
 from apps.dashboards.cache import cached, changed_since
 from apps.dashboards.filters import PageFilters
-from apps.dashboards.selectors.agreement import agreement_grid
 from apps.dashboards.selectors.names import ProjectNames, project_names
 from apps.dashboards.selectors.quality_ops import (
     draft_section,
@@ -31,6 +31,7 @@ from apps.dashboards.tables import Column, PageData, Table
 from apps.items.models import Item
 from apps.projects.models import Project
 from apps.workflow.models import Assignment
+from labelqc.agreement.grid import agreement_grid
 from labelqc.quality import histogram_quantile
 from labelqc.report import quality_report
 
@@ -204,18 +205,35 @@ CLASS_COLUMNS = [
 ]
 
 
+def _confusion_keys(labels: list[str]) -> list[str]:
+    """Column keys (the CSV header) named after the annotated classes: unique beside "gold"
+    and each other, and escaped, because csv_response writes keys as they are."""
+    keys: list[str] = []
+    taken = {"gold"}
+    for label in labels:
+        base = key = str(formula_safe(label))
+        copy = 2
+        while key in taken:
+            key = f"{base} ({copy})"
+            copy += 1
+        taken.add(key)
+        keys.append(key)
+    return keys
+
+
 def confusion_table(result: dict, names: ProjectNames) -> tuple[Table, list[str], list]:
     confusion = result.get("confusion") or {"labels": [], "matrix": []}
     labels = [
         label if label == "unmatched" else names.class_name(int(label))
         for label in confusion["labels"]
     ]
+    keys = _confusion_keys(labels)
     rows = [
-        {"gold": gold, **{f"c{j}": v for j, v in enumerate(values)}}
+        {"gold": gold, **dict(zip(keys, values, strict=True))}
         for gold, values in zip(labels, confusion["matrix"], strict=True)
     ]
     columns = [Column("gold", "gold \\ annotated")] + [
-        Column(f"c{j}", label, "int") for j, label in enumerate(labels)
+        Column(key, label, "int") for key, label in zip(keys, labels, strict=True)
     ]
     table = Table("confusion", "Confusion matrix", columns, rows, note="rows: gold class")
     return table, labels, confusion["matrix"]

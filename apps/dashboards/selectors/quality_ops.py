@@ -70,18 +70,22 @@ def drift_section(
     if chosen is None and options:
         firing = [o for o in options if o["fired"] and not o["key"].startswith("overall")]
         chosen = (firing or options)[0]["key"]
+    label = next((o["label"] for o in options if o["key"] == chosen), "")
     page.context.update(
         drift_options=options,
         drift_selected=chosen,
+        # The notes name the entity as the picker does, never by its URL key.
+        drift_selected_label=label,
         drift_reason=drift.get("reason"),
         drift_missing=bool(key and key not in entities),
+        drift_empty=not options,
     )
-    label = next((o["label"] for o in options if o["key"] == chosen), "")
     for metric, description in DRIFT_METRICS:
         entry = entities.get(chosen, {}).get("metrics", {}).get(metric) if chosen else None
-        title = f"{label}: {description}"
+        title = f"{label}: {description}" if label else description
         if entry is None:
-            page.figures[f"drift_{metric}"] = figures.empty(title, "No data for this metric.")
+            message = "No data for this metric." if chosen else "No drift data for these filters."
+            page.figures[f"drift_{metric}"] = figures.empty(title, message)
             continue
         if entry.get("reason"):
             title = f"{title}<br><sup>{entry['reason']}</sup>"
@@ -131,8 +135,9 @@ def gold_table(project_id: int, stale_days: int = 30) -> Table:
         ],
         usage["items"],
         note=(
-            f"median uses {usage['median_uses']:.0f}; over-use limit "
-            f"{usage['over_use_limit']:.0f}; {usage['over_used']} over-used, "
+            # :g shows a half median (6.5) as the API gives it, and 6.0 as 6.
+            f"median uses {usage['median_uses']:g}; over-use limit "
+            f"{usage['over_use_limit']:g}; {usage['over_used']} over-used, "
             f"{usage['stale']} stale"
         ),
         empty="No gold items in this project.",

@@ -1,4 +1,10 @@
-"""Per-class SLA compliance over each SLA's rolling window, from the analytics core."""
+"""Per-class SLA compliance over each SLA's rolling window, from the analytics core.
+
+IAA is the QA page's per-class alpha (labelqc.agreement.grid.class_alphas): the
+one-vs-rest alpha of the class over every human shape in the window, all classes together,
+pairing boxes at the quality report's `iaa_iou_threshold`. Alpha of the shapes of one class
+alone says nothing about whether annotators agree on that class.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.analytics.frames import project_frames
+from apps.analytics.services import report_params
+from apps.projects.models import Project
 from apps.projects.selectors import class_thresholds
 from apps.workflow.models import ClassSla, Review, ReviewStatus
-from labelqc.agreement import shape_agreement
+from labelqc.agreement.grid import class_alphas
 from labelqc.quality import score_against_gold
 
 DONE = (ReviewStatus.APPROVED, ReviewStatus.EDITED, ReviewStatus.REJECTED)
+NOT_PAIRABLE = "no object of this class was drawn by two or more annotators"
 
 
 def _gold_by_class(frames, thresholds: dict[int, float]) -> pd.DataFrame:
@@ -76,10 +85,18 @@ def _number(value: Any) -> float | None:
     )
 
 
+def _class_agreement(project_id: int, since, iou_threshold: float) -> dict[int, dict]:
+    """Per-class alpha over the window; every class, so one-vs-rest has a "rest"."""
+    frames = project_frames(project_id=project_id, since=since)
+    return class_alphas(frames.annotations, iou_threshold=iou_threshold)
+
+
 def class_sla_compliance(*, project_id: int) -> dict[str, Any]:
     now = timezone.now()
     results = []
     thresholds = class_thresholds(project_id=project_id)
+    iaa_threshold = float(report_params(Project.objects.get(pk=project_id), "1D").iaa_iou_threshold)
+    agreement_by_window: dict[int, dict[int, dict]] = {}
     for sla in ClassSla.objects.filter(project_id=project_id).select_related("label_class"):
         since = now - timedelta(days=sla.window_days)
         frames = project_frames(project_id=project_id, since=since, class_ids=[sla.label_class_id])
@@ -88,13 +105,13 @@ def class_sla_compliance(*, project_id: int) -> dict[str, Any]:
         median_iou = _number(row["median_iou"]) if row is not None else None
         recall = _number(row["recall"]) if row is not None else None
         missing = None if recall is None else 1.0 - recall
-        human = frames.annotations[
-            ~frames.annotations["item_id"].isin(
-                frames.items.loc[frames.items["is_gold"], "item_id"]
+        if sla.window_days not in agreement_by_window:
+            agreement_by_window[sla.window_days] = _class_agreement(
+                project_id, since, iaa_threshold
             )
-        ]
-        agreement = shape_agreement(human, iou_threshold=thresholds) if len(human) else None
-        iaa = agreement.label_alpha.value if agreement is not None else None
+        agreement = agreement_by_window[sla.window_days].get(sla.label_class_id)
+        iaa = _number(agreement["alpha"]) if agreement is not None else None
+        iaa_reason = (agreement or {}).get("reason") or NOT_PAIRABLE
         turnaround = _turnaround_hours(project_id, since).get(sla.label_class_id)
         checks = {
             "iou": _check(median_iou, sla.iou_threshold, True),
@@ -121,9 +138,7 @@ def class_sla_compliance(*, project_id: int) -> dict[str, Any]:
                 },
                 "compliant": checks,
                 "breaches": [name for name, ok in checks.items() if ok is False],
-                "reasons": {"iaa": agreement.label_alpha.reason}
-                if agreement is not None and iaa is None
-                else {},
+                "reasons": {"iaa": iaa_reason} if iaa is None else {},
             }
         )
     return {"computed_at": now.isoformat(), "classes": results}

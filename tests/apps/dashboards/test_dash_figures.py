@@ -14,8 +14,8 @@ from apps.analytics.services import report_params, shard_frames_from_db
 from apps.dashboards import cost_figures, figures
 from apps.dashboards.filters import PageFilters
 from apps.dashboards.selectors import pages
-from apps.dashboards.selectors.agreement import agreement_grid
 from apps.items.models import Item
+from labelqc.agreement.grid import agreement_grid
 from labelqc.report import quality_report
 
 pytestmark = pytest.mark.django_db

@@ -35,8 +35,9 @@ class Units:
 
 
 def pairable_units(
-    annotations: pd.DataFrame, items: pd.DataFrame, iou_threshold: float
+    annotations: pd.DataFrame, items: pd.DataFrame | None, iou_threshold: float
 ) -> Units | None:
+    """The pairable units of `annotations`; `items` (item_id, scene_tags) tags them, if given."""
     if annotations.empty:
         return None
     frame = annotations.reset_index(drop=True)
@@ -49,7 +50,7 @@ def pairable_units(
     first_row = pd.Series(np.arange(keep.sum())).groupby(unit).first().to_numpy()
     unit_item_ids = rows["item_id"].to_numpy()[first_row]
     item_code, _ = pd.factorize(unit_item_ids)
-    tags = dict(zip(items["item_id"], items["scene_tags"], strict=False))
+    tags = {} if items is None else dict(zip(items["item_id"], items["scene_tags"], strict=False))
     return Units(
         unit=np.asarray(unit, dtype=np.int64),
         class_id=rows["class_id"].to_numpy(dtype=np.int64),
@@ -60,7 +61,9 @@ def pairable_units(
     )
 
 
-def _alpha(units: Units, unit_mask: np.ndarray, class_id: int | None, seed: int) -> dict:
+def _alpha(
+    units: Units, unit_mask: np.ndarray, class_id: int | None, seed: int, n_boot: int = N_BOOT
+) -> dict:
     """alpha over the units in `unit_mask`; one-vs-rest for `class_id` (all classes if None)."""
     rows = unit_mask[units.unit]
     if not rows.any():
@@ -79,7 +82,7 @@ def _alpha(units: Units, unit_mask: np.ndarray, class_id: int | None, seed: int)
         units.n_coders,
         "nominal",
         group=units.unit_item[sub_units],
-        n_boot=N_BOOT,
+        n_boot=n_boot,
         seed=seed,
     )
     return {
@@ -88,6 +91,22 @@ def _alpha(units: Units, unit_mask: np.ndarray, class_id: int | None, seed: int)
         "ci_high": result.ci_high,
         "n_units": result.n_units,
         "reason": result.reason,
+    }
+
+
+def class_alphas(annotations: pd.DataFrame, *, iou_threshold: float) -> dict[int, dict]:
+    """Per class drawn on a pairable unit: the one-vs-rest alpha the page shows, no interval.
+
+    The class SLAs check this number (apps.workflow.services.compliance), so an SLA and the
+    page's per-class alpha agree on the same annotations.
+    """
+    units = pairable_units(annotations, None, iou_threshold)
+    if units is None:
+        return {}
+    every = np.ones(units.n_units, dtype=bool)
+    return {
+        int(class_id): _alpha(units, every, int(class_id), seed=0, n_boot=0)
+        for class_id in np.unique(units.class_id)
     }
 
 
