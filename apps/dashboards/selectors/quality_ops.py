@@ -246,7 +246,7 @@ def rules_table(project_id: int, filters: PageFilters) -> Table:
             validate_rule(rule.definition)
             valid.append(rule)
         except RuleError as error:
-            problems[rule.pk] = "; ".join(f"{k}: {v}" for k, v in error.errors.items())
+            problems[rule.pk] = str(error)
     counts: dict[str, int] = {}
     considered = 0
     if valid:

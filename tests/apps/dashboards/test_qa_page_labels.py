@@ -122,3 +122,13 @@ def test_no_drift_data_titles_do_not_start_with_a_colon(worked_demo):
     for name in DRIFT_TITLES:
         message = page.figures[name]["layout"]["annotations"][0]["text"]
         assert message == "No drift data for these filters."
+
+
+def test_a_stored_rule_that_is_not_an_object_says_so_plainly(project):
+    from apps.dashboards.filters import PageFilters
+    from apps.dashboards.selectors.quality_ops import rules_table
+    from apps.workflow.models import EscalationRule
+
+    EscalationRule.objects.create(project=project, name="broken", definition=[1, 2])
+    (row,) = rules_table(project.pk, PageFilters()).rows
+    assert row["problem"].startswith("must be an object"), row["problem"]
