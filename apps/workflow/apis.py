@@ -44,18 +44,15 @@ RELEASED = inline_serializer("ReleaseOutput", {"released": serializers.BooleanFi
 
 def assignment_payload(assignment: Assignment) -> dict:
     prelabels = selectors.prelabels_of(assignment.item_id, selectors.PRELABEL_PAYLOAD)
-    # Only work sent back has a rejection to explain.
-    last = (
-        assignment.reviews.filter(status="rejected").order_by("-id").first()
-        if assignment.rework_cycles
-        else None
-    )
-    context = {"prelabels": prelabels, "rework_reason": last.reason if last else None}
+    # Only work sent back has own shapes to start from and a rejection to explain.
+    context = {"prelabels": prelabels, "rework": selectors.rework_of(assignment)}
     return AssignmentOutput(assignment, context=context).data
 
 
 class QueueNextApi(RoleScopedApi):
-    """Lease the caller's next item (their current one if they hold a lease); 204 when empty. Under
+    """Lease the caller's next item (their work sent back for rework first, then their current
+    lease); 204 when empty. Items the caller released (Next) come again only when nothing else is
+    left for them. A rework payload carries the caller's own submitted shapes (`rework`). Under
     the project's qualification gate a new annotator gets gold items only until decided, and 403
     (saying why) when they failed it or no gold item is left for them."""
 
@@ -128,8 +125,10 @@ class AssignmentSubmitApi(AssignmentApiBase):
 
 
 class AssignmentReleaseApi(AssignmentApiBase):
-    """Give the caller's leased assignment back to the queue. Answers `{"released": true}`, or false
-    when it was not leased (e.g. already submitted); 404 when it is not the caller's."""
+    """Give the caller's leased assignment back to the queue (the queue page's Next): their next
+    pull serves other work first, and this item only when nothing else is left; other annotators
+    get it as usual. Answers `{"released": true}`, or false when it was not leased (e.g. already
+    submitted, or sent back for rework); 404 when it is not the caller's."""
 
     access = {"POST": LABELERS}
 
@@ -167,8 +166,9 @@ class MyStatsApi(RoleScopedApi):
 
 class ReviewNextApi(RoleScopedApi):
     """Lease the caller's next review in `?queue=` (default `review`): the one they already hold
-    there, else the highest-priority, earliest-due pending one, never their own work nor an item
-    an open blind intake inspection samples (it waits until the inspection is decided). 200 with the
+    there, else the highest-priority, earliest-due pending one (those they released unanswered
+    only when nothing else is left), never their own work nor an item an open blind intake
+    inspection samples (it waits until the inspection is decided). 200 with the
     review, its item and the item's non-gold annotations (authors as pseudonyms); 204 when the queue
     is empty; 403 for callers who are not project members."""
 
@@ -217,6 +217,26 @@ class ReviewDecisionApi(RoleScopedApi):
             **payload.validated_data,
         )
         return Response(ReviewOutput(decided).data)
+
+
+class ReviewReleaseApi(RoleScopedApi):
+    """Give a review the caller holds back to its queue unanswered (the queue page's Next): their
+    next pull serves other pending reviews first, and this one only when nothing else is left;
+    other reviewers get it as usual. Answers `{"released": true}`, or false when the caller does
+    not hold it (already decided, pending, or leased to another reviewer)."""
+
+    access = {"POST": REVIEWERS}
+
+    def project_id_from_url(self) -> int | None:
+        return get_object_or_404(
+            Review.objects.only("project_id"), pk=self.kwargs["review_id"]
+        ).project_id
+
+    @extend_schema(request=None, responses={200: RELEASED})
+    def post(self, request: Request, review_id: int) -> Response:
+        member = self.member
+        released = member is not None and review.release_review(member=member, review_id=review_id)
+        return Response({"released": released})
 
 
 class ProjectReviewsApi(RoleScopedApi):

@@ -116,6 +116,35 @@ class Review(models.Model):
         indexes = [models.Index(fields=["project", "queue", "status"], name="review_queue")]
 
 
+class SkippedItem(models.Model):
+    """An item an annotator passed over (released with Next): their pulls serve it again only
+    when no other work is left for them; other annotators' queues are unaffected."""
+
+    annotator = models.ForeignKey(Annotator, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    skipped_at = models.DateTimeField()
+
+    class Meta:
+        # Also the index of the pull's "did this annotator skip it?" probe.
+        constraints = [
+            models.UniqueConstraint(fields=["annotator", "item"], name="uniq_skipped_item")
+        ]
+
+
+class SkippedReview(models.Model):
+    """A review a reviewer released unanswered (Next): served to them again only when nothing
+    else is pending in its queue; other reviewers get it as usual."""
+
+    reviewer = models.ForeignKey(Annotator, on_delete=models.CASCADE, related_name="+")
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    skipped_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reviewer", "review"], name="uniq_skipped_review")
+        ]
+
+
 class EffortBucket(models.TextChoices):
     APPROVED_AS_IS = "approved_as_is", "Approved as is"
     MINOR_EDIT = "minor_edit", "Minor edit"

@@ -14,7 +14,13 @@ from apps.common.roles import Role
 from apps.common.rows import ModelColumns, fetch_all, table
 from apps.items.models import Item
 from apps.projects.models import Annotator, Project
-from apps.workflow.models import Assignment, AssignmentStatus, CorrectionEffort, Review
+from apps.workflow.models import (
+    Assignment,
+    AssignmentStatus,
+    CorrectionEffort,
+    Review,
+    ReviewStatus,
+)
 from apps.workflow.serializers import ReviewOutput
 from apps.workflow.services.qualification import gated, gold_items_required
 
@@ -38,6 +44,28 @@ def prelabels_of(item_id: int, columns: ModelColumns) -> list[Annotation]:
         " WHERE x.item_id = %s AND x.source = %s ORDER BY x.id"
     )
     return [row[0] for row in fetch_all(sql, [item_id, Source.PRELABEL.value], columns)]
+
+
+def rework_of(assignment: Assignment) -> dict[str, Any] | None:
+    """What an assignment sent back for rework starts from: the annotator's own shapes on the
+    item (what a resubmission replaces, see submit_assignment) and the review decision that sent
+    the current submission back, if a review did. None for any other status."""
+    if assignment.status != AssignmentStatus.REWORK:
+        return None
+    shapes = Annotation.objects.filter(
+        item_id=assignment.item_id, author_id=assignment.annotator_id, source=Source.HUMAN
+    ).order_by("id")
+    rejections = Review.objects.filter(assignment_id=assignment.pk, status=ReviewStatus.REJECTED)
+    if assignment.submitted_at is not None:
+        # An earlier cycle's rejection does not explain this one (an intake send-back, say).
+        rejections = rejections.filter(decided_at__gte=assignment.submitted_at)
+    rejection = rejections.order_by("-decided_at", "-id").first()
+    return {
+        "shapes": list(shapes),
+        "decision": rejection.status if rejection else None,
+        "reason": rejection.reason if rejection else None,
+        "decided_at": rejection.decided_at if rejection else None,
+    }
 
 
 def annotator_own_stats(*, member: Annotator) -> dict[str, Any]:
@@ -75,7 +103,8 @@ def annotator_own_stats(*, member: Annotator) -> dict[str, Any]:
 
 
 def review_payload(review: Review) -> dict[str, Any]:
-    """A review with the shapes to judge: the submission and any other annotators' (anonymised)."""
+    """A review with the shapes to judge: the submission, any other annotators' (anonymised), the
+    drafts and any consensus, each with its `kind` (submission, annotator, prelabel, consensus)."""
     assignment = review.assignment
     shapes = Annotation.objects.filter(item_id=assignment.item_id).exclude(source=Source.GOLD)
     item = assignment.item
@@ -94,10 +123,19 @@ def review_payload(review: Review) -> dict[str, Any]:
             **AnnotationOutput(a).data,
             "author": pseudonyms.get(a.author_id),
             "is_submission": a.author_id == assignment.annotator_id,
+            "kind": _review_shape_kind(a, assignment),
         }
         for a in shapes
     ]
     return data
+
+
+def _review_shape_kind(annotation: Annotation, assignment: Assignment) -> str:
+    """submission, annotator (another person's work), prelabel or consensus: a consensus or a
+    draft is no annotator, though neither has an author."""
+    if annotation.author_id is not None and annotation.author_id == assignment.annotator_id:
+        return "submission"
+    return "annotator" if annotation.source == Source.HUMAN else annotation.source
 
 
 def gold_usage(*, project_id: int, stale_days: int = 30) -> dict[str, Any]:

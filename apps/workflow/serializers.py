@@ -8,13 +8,19 @@ from rest_framework import serializers
 from apps.annotations.serializers import AnnotationInput, GeometryField
 from apps.common.ids import MAX_INT, IdField
 from apps.workflow.models import EscalationRule, Review
-from labelqc.rules import ACTIONS
+from labelqc.rules import ACTIONS, MAX_PRIORITY, MAX_QUEUE_NAME, MAX_SLA_HOURS, MIN_PRIORITY
 
 # The schema of each action argument, as labelqc.rules.engine.validate_rule checks it.
 ACTION_ARGUMENTS: dict[str, dict[str, Any]] = {
-    "queue": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"},
-    "value": {"type": "number"},
-    "hours": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
+    "queue": {"type": "string", "minLength": 1, "maxLength": MAX_QUEUE_NAME, "pattern": r"\S"},
+    "value": {"type": "integer", "minimum": MIN_PRIORITY, "maximum": MAX_PRIORITY},
+    # OpenAPI 3.0 (drf-spectacular's default): exclusiveMinimum is a flag on minimum.
+    "hours": {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMinimum": True,
+        "maximum": MAX_SLA_HOURS,
+    },
 }
 RULE_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -84,6 +90,28 @@ class PrelabelOutput(serializers.Serializer):
         return value if isinstance(value, int | float) else None
 
 
+class OwnShapeOutput(serializers.Serializer):
+    """One of the annotator's own submitted shapes, as the redo of a rework starts from it."""
+
+    id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    label_class = serializers.IntegerField(source="label_class_id")
+    geometry_type = serializers.CharField()
+    geometry = serializers.JSONField()
+    attributes = serializers.JSONField()
+
+
+class ReworkOutput(serializers.Serializer):
+    """Work sent back: the annotator's own shapes of the assignment (submitting replaces them) and
+    the rejection that sent it back; decision and reason are null when no review rejected it (an
+    intake inspection sends a whole batch back)."""
+
+    shapes = OwnShapeOutput(many=True)
+    decision = serializers.CharField(allow_null=True)
+    reason = serializers.CharField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
 class AssignmentOutput(serializers.Serializer):
     """Deliberately silent about gold: a honeypot must look like any other item."""
 
@@ -94,6 +122,7 @@ class AssignmentOutput(serializers.Serializer):
     item = serializers.SerializerMethodField()
     prelabels = serializers.SerializerMethodField()
     rework_reason = serializers.SerializerMethodField()
+    rework = serializers.SerializerMethodField()
 
     def get_item(self, assignment) -> dict:
         item = assignment.item
@@ -110,7 +139,14 @@ class AssignmentOutput(serializers.Serializer):
         return PrelabelOutput(self.context.get("prelabels", []), many=True).data
 
     def get_rework_reason(self, assignment) -> str | None:
-        return self.context.get("rework_reason")
+        rework = self.context.get("rework")
+        return rework["reason"] if rework else None
+
+    @extend_schema_field(ReworkOutput(allow_null=True))
+    def get_rework(self, assignment) -> dict | None:
+        # Only an assignment in rework has one: its starting shapes are the annotator's own.
+        rework = self.context.get("rework")
+        return ReworkOutput(rework).data if rework else None
 
 
 class ReviewDecisionEdit(serializers.Serializer):

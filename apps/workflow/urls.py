@@ -76,4 +76,9 @@ urlpatterns = [
         qualification_apis.QualificationDecisionApi.as_view(),
         name="annotator-qualification",
     ),
+    path(
+        "reviews/<id:review_id>/release/",
+        apis.ReviewReleaseApi.as_view(),
+        name="review-release",
+    ),
 ]

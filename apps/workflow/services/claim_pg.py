@@ -5,9 +5,11 @@ assignment endpoint loads its assignment and the caller's membership. The ORM wo
 recompile these on every request, which costs more CPU than PostgreSQL spends running them; here
 each is one round trip that also returns the item the payload needs:
 
-- `held` (any database): the annotator's rework first, then their unexpired lease.
+- `held` (any database): the annotator's rework first (leased anew when its lease ran out),
+  then their unexpired lease.
 - `claim` (PostgreSQL): `UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1)
-  RETURNING`, joined to the item, so concurrent pullers never wait on, or get, the same slot.
+  RETURNING`, joined to the item, so concurrent pullers never wait on, or get, the same slot;
+  items the member skipped are left out, or picked alone once nothing else is left.
 - `with_item_and_membership` (any database): an assignment, its item and the caller's membership.
 
 Table and column names come from the models, so a renamed field breaks the statements loudly
@@ -16,7 +18,7 @@ Table and column names come from the models, so a renamed field breaks the state
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -26,7 +28,7 @@ from apps.common.rows import ModelColumns, fetch_one, table
 from apps.items.models import Item
 from apps.projects.models import Annotator, Project
 from apps.projects.selectors import MEMBER, PROJECT
-from apps.workflow.models import Assignment, AssignmentStatus
+from apps.workflow.models import Assignment, AssignmentStatus, SkippedItem
 
 # Items an intake batch holds back: flagged or dropped ones, and all of a batch not yet released.
 UNRELEASED_BATCH_STATUSES = ("draft", "screening")
@@ -64,7 +66,7 @@ def _held_sql() -> str:
 
 
 @cache
-def _claim_sql(expired: bool) -> str:
+def _claim_sql(expired: bool, skipped: bool) -> str:
     membership = Item._meta.get_field("batch_membership").related_model
     batch = membership._meta.get_field("batch").related_model
     available = (
@@ -72,15 +74,23 @@ def _claim_sql(expired: bool) -> str:
         if expired
         else f"c.status = {OPEN}"
     )
+    # Items the member skipped: left out, or (once nothing else is left) the only candidates,
+    # the longest-skipped first.
+    skip = f"{table(SkippedItem)} k"
+    skip_match = "k.annotator_id = %(member)s AND k.item_id = c.item_id"
     pick = (
         f"SELECT c.id FROM {table(Assignment)} c"
-        f" WHERE c.project_id = %(project)s AND NOT c.is_gold AND {available}"
+        + (f" JOIN {skip} ON {skip_match}" if skipped else "")
+        + f" WHERE c.project_id = %(project)s AND NOT c.is_gold AND {available}"
         f" AND NOT EXISTS (SELECT 1 FROM {table(Assignment)} s"
         " WHERE s.annotator_id = %(member)s AND s.item_id = c.item_id)"
         f" AND NOT EXISTS (SELECT 1 FROM {table(membership)} b"
         f" JOIN {table(batch)} t ON t.id = b.batch_id"
         " WHERE b.item_id = c.item_id AND (b.held OR t.status = ANY(%(unreleased)s)))"
-        " ORDER BY c.priority DESC, c.id LIMIT 1 FOR UPDATE OF c SKIP LOCKED"
+        + ("" if skipped else f" AND NOT EXISTS (SELECT 1 FROM {skip} WHERE {skip_match})")
+        + " ORDER BY "
+        + ("k.skipped_at, " if skipped else "")
+        + "c.priority DESC, c.id LIMIT 1 FOR UPDATE OF c SKIP LOCKED"
     )
     return (
         f"WITH a AS (UPDATE {table(Assignment)} SET annotator_id = %(member)s,"
@@ -134,18 +144,48 @@ def with_item_and_membership(
 
 
 def held(member_id: int, now: datetime) -> Assignment | None:
-    """The annotator's current work (rework first, then an unexpired lease), with its item."""
+    """The annotator's current work (rework first, then an unexpired lease), with its item.
+
+    Rework is served without a current lease (its lease ran out while the submission waited for
+    review): serving it leases it anew, as a fresh claim would, so the redo's time and lease
+    start now. A rework lease still running is returned as is, like any held lease.
+    """
     # Prepared by the field, so SQLite compares it in the format it stores (any database).
     expiry = Assignment._meta.get_field("lease_expires_at").get_db_prep_value(now, connection)
-    return _assignment(_held_sql(), {"member": member_id, "now": expiry})
+    found = _assignment(_held_sql(), {"member": member_id, "now": expiry})
+    if (
+        found is not None
+        and found.status == AssignmentStatus.REWORK
+        and (found.lease_expires_at is None or found.lease_expires_at <= now)
+    ):
+        _renew_rework(found, now)
+    return found
+
+
+def _renew_rework(assignment: Assignment, now: datetime) -> None:
+    # Rare (once per rework cycle), so the ORM: the project's lease length and one UPDATE.
+    minutes = Project.objects.values_list("lease_minutes", flat=True).get(pk=assignment.project_id)
+    lease = {"leased_at": now, "lease_expires_at": now + timedelta(minutes=minutes)}
+    Assignment.objects.filter(
+        pk=assignment.pk, annotator_id=assignment.annotator_id, status=AssignmentStatus.REWORK
+    ).update(**lease)
+    for field, value in lease.items():
+        setattr(assignment, field, value)
 
 
 def claim(
-    *, project_id: int, member_id: int, now: datetime, expires: datetime, expired: bool
+    *,
+    project_id: int,
+    member_id: int,
+    now: datetime,
+    expires: datetime,
+    expired: bool,
+    skipped: bool = False,
 ) -> Assignment | None:
-    """Lease the best open slot (or, with `expired`, a slot whose lease ran out) to the member."""
+    """Lease the best open slot (or, with `expired`, a slot whose lease ran out) to the member:
+    of the items they have not skipped, or with `skipped` of those they have."""
     return _assignment(
-        _claim_sql(expired),
+        _claim_sql(expired, skipped),
         {
             "project": project_id,
             "member": member_id,

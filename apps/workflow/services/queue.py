@@ -13,12 +13,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.db.models import Avg, Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from apps.items.models import Item
 from apps.projects.models import Annotator, Project, Qualification
-from apps.workflow.models import Assignment, AssignmentStatus
+from apps.workflow.models import Assignment, AssignmentStatus, SkippedItem
 from apps.workflow.services import claim_pg
 from apps.workflow.services.qualification import (
     QualificationRequired,
@@ -134,7 +134,24 @@ def _claim_from(
 
 
 def _claim_slot(member: Annotator, project: Project, now) -> Assignment | None:
-    """Open slots first (highest priority, oldest), then slots whose lease expired."""
+    """Open slots first (highest priority, oldest), then slots whose lease expired; items the
+    member skipped (Next) only once nothing else is left for them, slots of items still waiting
+    for theirs included, and then the longest-skipped first."""
+    claimed = _claim_slot_of(member, project, now, skipped=False)
+    if claimed is not None or not SkippedItem.objects.filter(annotator=member).exists():
+        return claimed  # without skips, an empty queue is refilled by pull_next as before
+    if ensure_slots(project_id=project.pk):
+        claimed = _claim_slot_of(member, project, now, skipped=False)
+        if claimed is not None:
+            return claimed
+    claimed = _claim_slot_of(member, project, now, skipped=True)
+    if claimed is not None:
+        # Served after all: a later Next remembers it afresh.
+        SkippedItem.objects.filter(annotator=member, item_id=claimed.item_id).delete()
+    return claimed
+
+
+def _claim_slot_of(member: Annotator, project: Project, now, *, skipped: bool) -> Assignment | None:
     if connection.vendor == "postgresql":
         expires = _lease(project, now)["lease_expires_at"]
         for expired in (False, True):
@@ -144,6 +161,7 @@ def _claim_slot(member: Annotator, project: Project, now) -> Assignment | None:
                 now=now,
                 expires=expires,
                 expired=expired,
+                skipped=skipped,
             )
             if claimed is not None:
                 return claimed
@@ -151,6 +169,7 @@ def _claim_slot(member: Annotator, project: Project, now) -> Assignment | None:
     # Per-candidate index probes (item, annotator) rather than a set of the annotator's history.
     seen = Assignment.objects.filter(annotator=member, item_id=OuterRef("item_id"))
     held_back = Item.objects.filter(NOT_SERVABLE, pk=OuterRef("item_id"))
+    skip = SkippedItem.objects.filter(annotator=member, item_id=OuterRef("item_id"))
     open_slots = Q(status=AssignmentStatus.OPEN)
     expired = Q(status=AssignmentStatus.LEASED, lease_expires_at__lte=now)
     for available in (open_slots, expired):
@@ -158,9 +177,16 @@ def _claim_slot(member: Annotator, project: Project, now) -> Assignment | None:
             Assignment.objects.filter(available, project_id=project.pk, is_gold=False)
             .exclude(Exists(seen))
             .exclude(Exists(held_back))
-            .order_by("-priority", "id")
             .only("id", "item_id")
         )
+        if skipped:
+            candidates = (
+                candidates.filter(Exists(skip))
+                .annotate(skipped_at=Subquery(skip.values("skipped_at")[:1]))
+                .order_by("skipped_at", "-priority", "id")
+            )
+        else:
+            candidates = candidates.exclude(Exists(skip)).order_by("-priority", "id")
         claimed = _claim_from(candidates, member, available, project, now)
         if claimed is not None:
             return claimed
@@ -266,17 +292,31 @@ def pull_next(*, member: Annotator, draw: float | None = None) -> Assignment | N
 
 
 def release(*, member: Annotator, assignment: Assignment) -> bool:
-    """Give a leased slot back to the pool (gold assignments are simply dropped)."""
+    """Give a leased slot back to the pool (gold assignments are simply dropped).
+
+    A released regular item is remembered as skipped by the member, so their next pull serves
+    other work first (see _claim_slot); other annotators get the slot as usual.
+    """
     with transaction.atomic():
         if assignment.is_gold:
             deleted, _ = Assignment.objects.filter(
                 pk=assignment.pk, annotator=member, status=AssignmentStatus.LEASED
             ).delete()
             return bool(deleted)
-        return bool(
-            Assignment.objects.filter(
-                pk=assignment.pk, annotator=member, status=AssignmentStatus.LEASED
-            ).update(
-                annotator=None, status=AssignmentStatus.OPEN, leased_at=None, lease_expires_at=None
-            )
+        released = Assignment.objects.filter(
+            pk=assignment.pk, annotator=member, status=AssignmentStatus.LEASED
+        ).update(
+            annotator=None, status=AssignmentStatus.OPEN, leased_at=None, lease_expires_at=None
         )
+        if released:
+            SkippedItem.objects.bulk_create(
+                [
+                    SkippedItem(
+                        annotator=member, item_id=assignment.item_id, skipped_at=timezone.now()
+                    )
+                ],
+                update_conflicts=True,
+                unique_fields=["annotator", "item"],
+                update_fields=["skipped_at"],
+            )
+        return bool(released)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from apps.annotations.models import Annotation
@@ -16,13 +16,21 @@ from apps.audit.services import audited_change
 from apps.common.exceptions import ServiceValidationError
 from apps.common.roles import Role
 from apps.projects.models import Annotator, Project
-from apps.workflow.models import Assignment, AssignmentStatus, Review, ReviewStatus
+from apps.workflow.models import (
+    Assignment,
+    AssignmentStatus,
+    Review,
+    ReviewStatus,
+    SkippedReview,
+)
 from apps.workflow.services.submit import AssignmentConflict
 
 DECISIONS = ("approve", "edit", "reject", "escalate")
 
 
 def pull_review(*, member: Annotator, queue: str) -> Review | None:
+    """The reviewer's held review in `queue`, else the best pending one leased to them; reviews
+    they released unanswered (Next) come only once nothing else is left, longest-skipped first."""
     project = Project.objects.get(pk=member.project_id)
     now = timezone.now()
     with transaction.atomic():
@@ -40,19 +48,53 @@ def pull_review(*, member: Annotator, queue: str) -> Review | None:
             # a blind intake inspection's reviewers must not see the delivered labels: its items
             # wait until it is decided
             .exclude(assignment__item_id__in=blind_inspection_items())
-            .order_by("-priority", "due_at", "id")
         )
-        if connection.vendor == "postgresql":
-            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        for candidate in candidates[:8]:
-            claimed = Review.objects.filter(available, pk=candidate.pk).update(
-                status=ReviewStatus.LEASED,
-                reviewer=member,
-                lease_expires_at=now + timedelta(minutes=project.lease_minutes),
-            )
-            if claimed:
-                return Review.objects.get(pk=candidate.pk)
+        skip = SkippedReview.objects.filter(reviewer=member, review_id=OuterRef("pk"))
+        unskipped = candidates.exclude(Exists(skip)).order_by("-priority", "due_at", "id")
+        skipped = (
+            candidates.filter(Exists(skip))
+            .annotate(skipped_at=Subquery(skip.values("skipped_at")[:1]))
+            .order_by("skipped_at", "-priority", "due_at", "id")
+        )
+        lease = {
+            "status": ReviewStatus.LEASED,
+            "reviewer": member,
+            "lease_expires_at": now + timedelta(minutes=project.lease_minutes),
+        }
+        claimed = _claim_review(unskipped, available, lease)
+        if claimed is None:
+            claimed = _claim_review(skipped, available, lease)
+            if claimed is not None:
+                # Served after all: a later Next remembers it afresh.
+                SkippedReview.objects.filter(reviewer=member, review=claimed).delete()
+        return claimed
+
+
+def _claim_review(candidates, available: Q, lease: dict[str, Any]) -> Review | None:
+    if connection.vendor == "postgresql":
+        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+    for candidate in candidates[:8]:
+        if Review.objects.filter(available, pk=candidate.pk).update(**lease):
+            return Review.objects.get(pk=candidate.pk)
     return None
+
+
+def release_review(*, member: Annotator, review_id: int) -> bool:
+    """Give a review the member holds back to its queue unanswered. It is remembered as skipped
+    by them, so their next pull serves other pending reviews first; other reviewers get it as
+    usual. False when they do not hold it (decided, pending, or another reviewer's)."""
+    with transaction.atomic():
+        released = Review.objects.filter(
+            pk=review_id, reviewer=member, status=ReviewStatus.LEASED
+        ).update(status=ReviewStatus.PENDING, reviewer=None, lease_expires_at=None)
+        if released:
+            SkippedReview.objects.bulk_create(
+                [SkippedReview(reviewer=member, review_id=review_id, skipped_at=timezone.now())],
+                update_conflicts=True,
+                unique_fields=["reviewer", "review"],
+                update_fields=["skipped_at"],
+            )
+    return bool(released)
 
 
 def decide_review(

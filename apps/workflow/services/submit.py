@@ -227,10 +227,12 @@ def submit_assignment(
                 item_id=assignment.item_id, author=member, source=Source.HUMAN
             )
             for old in previous:
+                # Against the version just read: a shape changed meanwhile (a reviewer's edit)
+                # is a 409, not deleted unseen with a stale snapshot in the audit trail.
                 annotation_delete(
                     actor=actor,
                     annotation=old,
-                    base_version=None,
+                    base_version=old.version,
                     role=Role.ADMIN,
                     member=member,
                     reason="replaced by rework",

@@ -1,7 +1,8 @@
 /* The queue page: works the JSON API.
-   Review mode: POST /api/projects/{p}/reviews/next/?queue=Q, POST /api/reviews/{id}/decision/,
-   image from /api/items/{id}/image/. Annotate mode: POST /api/projects/{p}/queue/next/,
-   POST /api/assignments/{id}/submit/ and /release/, image from /api/assignments/{id}/image/.
+   Review mode: POST /api/projects/{p}/reviews/next/?queue=Q, POST /api/reviews/{id}/decision/
+   and /release/ (Next), image from /api/items/{id}/image/. Annotate mode: POST
+   /api/projects/{p}/queue/next/, POST /api/assignments/{id}/submit/ and /release/ (Next), image
+   from /api/assignments/{id}/image/.
    Re-segmentation: POST /api/items/{id}/prompt/ (404: unavailable). Drawing: stage.js. */
 "use strict";
 
@@ -161,9 +162,19 @@
     }
     const review = result.data;
     state.current = review;
-    state.shapes = review.annotations.map((a) => shapeFromAnnotation(
-      a, a.is_submission ? "submission" : a.source === "prelabel" ? "prelabel" : "other",
-      a.is_submission));
+    // The stage's kinds: the submission (editable), other annotators' work, drafts and
+    // consensus; a draft or a consensus has no author but is no annotator either.
+    const kindOf = (a) => (a.is_submission ? "submission" : {
+      annotator: "other", prelabel: "prelabel", consensus: "consensus",
+    }[a.kind || (a.source === "human" ? "annotator" : a.source)] || "other");
+    state.shapes = review.annotations.map((a) => {
+      const shape = shapeFromAnnotation(a, kindOf(a), a.is_submission);
+      if (shape.kind === "consensus") {
+        const method = (a.model_id || "").replace(/^consensus:/, "");
+        shape.author = method ? `consensus (${method})` : "consensus";
+      }
+      return shape;
+    });
     showItem(review.item_detail, review.item_detail.image_url);
     const others = new Set(state.shapes.filter((s) => s.kind === "other").map((s) => s.author));
     $("q-title").textContent = `Review #${review.id} · item ${review.item}`;
@@ -187,18 +198,31 @@
     const assignment = result.data;
     state.current = assignment;
     state.startedAt = Date.now();
-    state.shapes = assignment.prelabels.map((p) => {
-      const shape = shapeFromAnnotation(p, "draft", true);
+    // Work sent back starts from the annotator's own submitted shapes (submitting replaces
+    // them), not from the drafts they already worked over.
+    const rework = assignment.rework;
+    const start = rework ? rework.shapes : assignment.prelabels;
+    state.shapes = start.map((a) => {
+      const shape = shapeFromAnnotation(a, "draft", true);
       shape.id = null;
-      shape.author = `model ${p.model_id}`;
+      shape.author = rework ? "your submission" : `model ${a.model_id}`;
+      // Own attributes go back with the redo; a draft's (its uncertainty, say) are the model's.
+      if (rework && a.attributes && Object.keys(a.attributes).length) {
+        shape.attributes = a.attributes;
+      }
       return shape;
     });
     showItem(assignment.item, assignment.item.image_url);
-    $("q-title").textContent = `Assignment #${assignment.id} · item ${assignment.item.id}`;
-    $("q-meta").textContent = `${assignment.prelabels.length} pre-label(s)` +
+    $("q-title").textContent = `Assignment #${assignment.id} · item ${assignment.item.id}` +
+      (rework ? " · rework" : "");
+    $("q-meta").textContent = (rework
+      ? `sent back (${rework.decision || "for rework"}): starting from your ` +
+        `${rework.shapes.length} submitted shape(s)`
+      : `${assignment.prelabels.length} pre-label(s)`) +
       (assignment.rework_cycles ? ` · rework cycle ${assignment.rework_cycles}` : "") +
-      (assignment.rework_reason ? ` · sent back: ${assignment.rework_reason}` : "");
-    setStatus("Fix the boxes, then submit (a).");
+      (assignment.rework_reason ? ` · reason: ${assignment.rework_reason}` : "");
+    setStatus(rework ? "Fix what the reviewer sent back, then submit (a)."
+      : "Fix the boxes, then submit (a).");
     render();
   }
 
@@ -251,12 +275,15 @@
 
   async function submit() {
     if (!state.current || state.done) return;
-    const annotations = state.shapes.filter((s) => s.box).map((s) => {
-      if (s.type === "mask" || s.type === "polygon") {
-        return { label_class: s.label_class, geometry_type: s.type, geometry: s.geometry };
+    // Tags have no box to draw, but they are part of the work (a rework's own tags included).
+    const annotations = state.shapes.filter((s) => s.box || s.type === "tag").map((s) => {
+      const shape = { label_class: s.label_class };
+      if (s.attributes) shape.attributes = s.attributes;
+      if (s.type === "mask" || s.type === "polygon" || s.type === "tag") {
+        return { ...shape, geometry_type: s.type, geometry: s.geometry };
       }
       const [x, y, w, h] = s.box;
-      return { label_class: s.label_class, geometry_type: "box", geometry: { x, y, w, h } };
+      return { ...shape, geometry_type: "box", geometry: { x, y, w, h } };
     });
     const body = { annotations, client_seconds: (Date.now() - state.startedAt) / 1000 };
     const result = await api("POST", `/api/assignments/${state.current.id}/submit/`, body);
@@ -269,9 +296,22 @@
     loadStats();
   }
 
+  // Next: give the undecided work back first, so the following pull serves something else
+  // (the server serves a skipped item or review again only when nothing else is left).
   async function skip() {
-    if (state.mode === "annotate" && state.current && !state.done) {
-      await api("POST", `/api/assignments/${state.current.id}/release/`);
+    if (state.current && !state.done) {
+      if (state.mode === "annotate" && state.current.status === "rework") {
+        // Work sent back is not released: it stays first in the queue until resubmitted.
+        setStatus("Work sent back for rework comes first: fix it and submit (a).", true);
+        return;
+      }
+      const url = state.mode === "review" ? `/api/reviews/${state.current.id}/release/`
+        : `/api/assignments/${state.current.id}/release/`;
+      const result = await api("POST", url);
+      if (!result.ok) {
+        setStatus(`could not skip: ${errorText(result)}`, true);
+        return;
+      }
     }
     loadNext();
   }
@@ -361,7 +401,7 @@
   $("btn-approve").addEventListener("click", () => decide("approve"));
   $("btn-reject").addEventListener("click", () => askReason("reject"));
   $("btn-escalate").addEventListener("click", () => askReason("escalate"));
-  $("btn-next").addEventListener("click", () => loadNext());
+  $("btn-next").addEventListener("click", skip);
   $("btn-confirm").addEventListener("click", confirmReason);
   $("btn-cancel").addEventListener("click", () => $("reason-box").classList.add("hidden"));
   $("btn-submit").addEventListener("click", submit);

@@ -48,6 +48,7 @@ const labelqcStage = (() => {
 
     function strokeOf(shape) {
       if (shape.kind === "prelabel") return "#f5f5f5";
+      if (shape.kind === "consensus") return "#2ca02c";
       if (shape.kind === "other") return authorColor(shape.author);
       return classColor[shape.label_class] || "#1f77b4";
     }
@@ -123,7 +124,8 @@ const labelqcStage = (() => {
       state.shapes.forEach((s) => {
         const name = className[s.label_class] || s.label_class;
         const label = s.kind === "other" ? `annotator ${s.author}` : s.kind === "prelabel" ?
-          "pre-label" : s.kind === "submission" ? `${s.author || "submission"}: ${name}` : name;
+          "pre-label" : s.kind === "consensus" ? s.author || "consensus" :
+            s.kind === "submission" ? `${s.author || "submission"}: ${name}` : name;
         entries.set(label, strokeOf(s));
       });
       entries.forEach((color, label) => {
