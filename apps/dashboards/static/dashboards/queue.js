@@ -342,7 +342,7 @@
     const rows = [
       ["submitted", s.submitted], ["in rework", s.in_rework],
       ["median seconds / item", s.median_seconds_per_item == null ? "–" : Math.round(s.median_seconds_per_item)],
-      ["gold accuracy", pct(s.gold_accuracy)], ["reviews of my work", s.reviews_decided],
+      ["gold accuracy (to yesterday)", pct(s.gold_accuracy)], ["reviews of my work", s.reviews_decided],
       ["rejection rate", pct(s.rejection_rate)],
       ...Object.entries(s.correction_effort || {}).map(([k, v]) => [k.replaceAll("_", " "), v]),
     ];
