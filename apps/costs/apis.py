@@ -104,7 +104,7 @@ class BudgetApi(RoleScopedApi):
     @extend_schema(request=BudgetInput, responses=BudgetOutput)
     def put(self, request: Request, project_id: int) -> Response:
         """Create or replace the project's budget; currency and period default from the cost
-        configuration, amounts must be >= 0 (400). Audited."""
+        configuration, amounts must be in [0, 1e15] (400). Audited."""
         budget = services.budget_set(
             actor=request.user, project_id=self.project_id, data=valid(BudgetInput, request.data)
         )

@@ -25,6 +25,7 @@ import pandas as pd
 from django.db.models import Count, QuerySet
 
 from apps.annotations.models import Annotation, Source
+from apps.common.exceptions import ServiceValidationError
 from apps.costs.domain import pure_card
 from apps.costs.models import CostReport, RateCard, ReportStatus, Scenario
 from apps.items.models import Item
@@ -80,7 +81,21 @@ def card_values(card: RateCard) -> dict:
 
 
 def pure_rate_cards(*, project_id: int) -> list[PureRateCard]:
-    return [pure_card(card_values(card)) for card in rate_cards_of(project_id=project_id)]
+    """The project's cards as labelqc.cost values. A stored card labelqc.cost now refuses (say a
+    price above its limit, saved before the limit existed) is a ServiceValidationError naming
+    the card and the field, e.g. "rate_cards[3].rate_amount", for the report or page to show."""
+    cards = []
+    for card in rate_cards_of(project_id=project_id):
+        try:
+            cards.append(pure_card(card_values(card)))
+        except ServiceValidationError as exc:
+            raise ServiceValidationError(
+                {
+                    f"rate_cards[{card.pk}].{field}": messages
+                    for field, messages in exc.errors.items()
+                }
+            ) from None
+    return cards
 
 
 def scenarios_of(*, project_id: int) -> QuerySet[Scenario]:

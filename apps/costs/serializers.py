@@ -1,5 +1,7 @@
 """Input and output shapes of the cost API. Value ranges are checked by labelqc.cost in the
-services (so a negative rate is a 400 naming its field, e.g. "rate_amount")."""
+services (so a negative rate is a 400 naming its field, e.g. "rate_amount"); numbers also have
+the upper bounds of labelqc.cost.limits (beyond them costs could overflow a float), here so
+that the schema states them."""
 
 from __future__ import annotations
 
@@ -18,15 +20,29 @@ from apps.costs.domain import (
 from apps.costs.models import Budget, CostReport, Period, RateCard, RateUnit, Scenario
 from apps.costs.services.tables import TABLE_NAMES
 from labelqc.cost import RATE_UNITS
+from labelqc.cost.limits import INPUT_LIMITS, MAX_BUDGET_AMOUNT, MAX_ITEMS
 from labelqc.cost.plan import SEGMENT_INPUT_COLUMNS
 
 optional_number = {"required": False, "allow_null": True}
 
 
-@extend_schema_field({"type": "number", "format": "double", "minimum": 0, "exclusiveMinimum": True})
+def bounded_number(field: str, **kwargs: Any) -> serializers.FloatField:
+    """A number in [0, its labelqc.cost.limits bound]: a larger one is a 400 naming the field."""
+    return serializers.FloatField(min_value=0, max_value=INPUT_LIMITS[field], **kwargs)
+
+
+@extend_schema_field(
+    {
+        "type": "number",
+        "format": "double",
+        "minimum": 0,
+        "exclusiveMinimum": True,
+        "maximum": INPUT_LIMITS["batch_size"],
+    }
+)
 class PositiveNumberField(serializers.FloatField):
-    """A number labelqc.cost requires > 0 (it checks it, so the 400 keeps its message); the
-    schema says so, or clients would be told 0 is valid."""
+    """A batch size: labelqc.cost requires > 0 (it checks it, so the 400 keeps its message) and
+    at most its limit; the schema says so, or clients would be told 0 is valid."""
 
 
 def _segment_property(key: str) -> dict[str, Any]:
@@ -34,6 +50,10 @@ def _segment_property(key: str) -> dict[str, Any]:
     schema: dict[str, Any] = (
         {"type": "string", "maxLength": 200} if key in SEGMENT_TEXT_FIELDS else {"type": "number"}
     )
+    if key in INPUT_LIMITS:  # labelqc.cost refuses more: the costs could overflow a float
+        schema.update(minimum=0, maximum=INPUT_LIMITS[key])
+        if key == "batch_size":
+            schema["exclusiveMinimum"] = True
     if key == "rate_unit":  # the reviewer's unit is checked only with a reviewer amount
         schema["enum"] = list(RATE_UNITS)
     return schema if key in SEGMENT_REQUIRED else {**schema, "nullable": True}
@@ -59,15 +79,16 @@ class RateCardInput(serializers.Serializer):
     vendor = serializers.CharField(max_length=200, required=False, allow_blank=True)
     cohort = IdField(required=False, allow_null=True)
     rate_unit = serializers.ChoiceField(choices=RateUnit.choices)
-    rate_amount = serializers.FloatField()
+    rate_amount = bounded_number("rate_amount")
     reviewer_rate_unit = serializers.ChoiceField(
         choices=RateUnit.choices, required=False, allow_null=True, allow_blank=True
     )
-    reviewer_rate_amount = serializers.FloatField(**optional_number)
-    correction_effort = serializers.FloatField(**optional_number)
-    engineering_cost_per_batch = serializers.FloatField(**optional_number)
-    batch_size = PositiveNumberField(**optional_number)
-    remediation_cost_per_escape = serializers.FloatField(**optional_number)
+    reviewer_rate_amount = bounded_number("reviewer_rate_amount", **optional_number)
+    correction_effort = bounded_number("correction_effort", **optional_number)
+    engineering_cost_per_batch = bounded_number("engineering_cost_per_batch", **optional_number)
+    # > 0 checked by labelqc.cost (its message kept), like engineering cost per item <= 1e6.
+    batch_size = PositiveNumberField(max_value=INPUT_LIMITS["batch_size"], **optional_number)
+    remediation_cost_per_escape = bounded_number("remediation_cost_per_escape", **optional_number)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
@@ -97,10 +118,12 @@ class RateCardOutput(serializers.ModelSerializer):
 
 
 class BudgetInput(serializers.Serializer):
-    amount = serializers.FloatField()
+    amount = serializers.FloatField(min_value=0, max_value=MAX_BUDGET_AMOUNT)
     currency = serializers.CharField(max_length=8, required=False)
     period = serializers.ChoiceField(choices=Period.choices, required=False)
-    per_period_amount = serializers.FloatField(**optional_number)
+    per_period_amount = serializers.FloatField(
+        min_value=0, max_value=MAX_BUDGET_AMOUNT, **optional_number
+    )
     planned_labels = serializers.IntegerField(min_value=0, max_value=MAX_INT, **optional_number)
 
 
@@ -147,8 +170,12 @@ class ScenarioCompareInput(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         if not attrs["scenario_ids"] and not attrs["scenarios"]:
+            # Each field named under its own key (either one may be given, or both).
             raise serializers.ValidationError(
-                {"scenarios": ["give scenario_ids, inline scenarios, or both"]}
+                {
+                    "scenario_ids": ["is required when no inline scenarios are given"],
+                    "scenarios": ["is required when no scenario_ids are given"],
+                }
             )
         return attrs
 
@@ -157,7 +184,9 @@ class CostReportStartInput(serializers.Serializer):
     period = serializers.ChoiceField(choices=Period.choices, required=False)
     confidence = serializers.FloatField(required=False, min_value=0.5, max_value=0.999)
     # Labels still to be accepted; default: planned labels - accepted so far.
-    remaining_labels = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    remaining_labels = serializers.FloatField(
+        required=False, allow_null=True, min_value=0, max_value=MAX_ITEMS
+    )
 
 
 class CostReportSummaryOutput(serializers.ModelSerializer):

@@ -93,7 +93,8 @@ def forecast(
     ]
     if finish.get("eac") is not None:
         error = {}
-        if finish.get("eac_low") is not None:
+        # Bars need both bounds (a bound too large for a float is None, like the point).
+        if finish.get("eac_low") is not None and finish.get("eac_high") is not None:
             error = {
                 "type": "data",
                 "array": [finish["eac_high"] - finish["eac"]],

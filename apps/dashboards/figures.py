@@ -1,20 +1,56 @@
 """Plotly figure builders: plain, JSON-able dicts ({"data": [...], "layout": {...}}).
 
-The pages embed them with `json_script` and draw them with the plotly.js bundled in the
-installed `plotly` package (finance figures: cost_figures.py). Every builder takes plain values (no ORM rows) so it is easy to
-test; tests validate each figure with plotly.graph_objects.
+The pages embed them with the `strict_json_script` filter (``FiniteJSONEncoder``: strict JSON,
+a missing number is null) and draw them with the plotly.js bundled in the installed `plotly`
+package (finance figures: cost_figures.py). Every builder takes plain values (no ORM rows) so it
+is easy to test; tests validate each figure with plotly.graph_objects.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import numpy as np
+from django.core.serializers.json import DjangoJSONEncoder
 
 Figure = dict[str, Any]
 
 OK, BREACH, UNKNOWN = "#2ca02c", "#d62728", "#b0b7c3"
 EFFORT_COLORS = {"approved_as_is": "#2ca02c", "minor_edit": "#ffbf00", "rework": "#d62728"}
 IAA_FLOOR = 0.70
+
+
+def finite_or_null(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None, at any depth of dicts, lists
+    and tuples; numpy scalars and arrays become plain Python values first.
+
+    JSON has no NaN or Infinity: Python's json writes them as bare tokens that the browser's
+    JSON.parse refuses, and then no figure (and no script after it) runs on the page.
+    """
+    if isinstance(value, np.ndarray):
+        return finite_or_null(value.tolist())
+    if isinstance(value, np.generic):
+        return finite_or_null(value.item())
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {key: finite_or_null(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_null(item) for item in value]
+    return value
+
+
+class FiniteJSONEncoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder for strict JSON: non-finite numbers are null (``finite_or_null``), and
+    allow_nan=False makes any NaN that still slipped through an error, not a broken page."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{**kwargs, "allow_nan": False})
+
+    def encode(self, o: Any) -> str:
+        return super().encode(finite_or_null(o))
 
 
 def base_layout(title: str, *, height: int = 340, **extra: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from apps.costs.domain import pure_card
 from apps.costs.models import Budget, RateCard, RateUnit
 from apps.costs.selectors import card_values, vendor_label
 from apps.projects.models import Cohort
+from labelqc.cost.limits import MAX_BUDGET_AMOUNT
 
 CARD_FIELDS = (
     "vendor",
@@ -133,10 +134,13 @@ def rate_card_delete(*, actor: Any, card: RateCard) -> None:
 
 
 def _check_budget(values: dict[str, Any]) -> None:
+    """Amounts in [0, MAX_BUDGET_AMOUNT] (the API checks the same; the demo seed calls here)."""
     for field in ("amount", "per_period_amount"):
         value = values.get(field)
-        if value is not None and not value >= 0:
-            raise ServiceValidationError("must be a number >= 0", field=field)
+        if value is not None and not 0 <= value <= MAX_BUDGET_AMOUNT:  # NaN fails too
+            raise ServiceValidationError(
+                f"must be a number in [0, {MAX_BUDGET_AMOUNT:g}]", field=field
+            )
 
 
 @transaction.atomic

@@ -55,11 +55,15 @@ def named(
 
 
 def period_budget(records: list[dict[str, Any]], per_period: float | None) -> list[dict[str, Any]]:
+    """Each period's record with the per-period budget and whether its spend went over it (None
+    without a budget, or when the spend is missing: a cost too large for a float is None)."""
     return [
         {
             **record,
             "period_budget": per_period,
-            "over_period_budget": None if per_period is None else record["total_cost"] > per_period,
+            "over_period_budget": None
+            if per_period is None or record["total_cost"] is None
+            else record["total_cost"] > per_period,
         }
         for record in records
     ]

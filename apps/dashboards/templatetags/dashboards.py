@@ -1,4 +1,4 @@
-"""Template helpers: CSV links that keep the page's filters, chart placeholders."""
+"""Template helpers: CSV links that keep the page's filters, chart placeholders, figures JSON."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString
 
+from apps.dashboards.figures import FiniteJSONEncoder
 from apps.dashboards.tables import MISSING, Table
 
 register = template.Library()
@@ -29,6 +30,13 @@ def csv_url(context: dict[str, Any], table: Table) -> str:
 @register.simple_tag
 def chart(name: str, css: str = "") -> SafeString:
     return format_html('<div class="chart {}" data-figure="{}"></div>', css, name)
+
+
+@register.filter
+def strict_json_script(value: Any, element_id: str) -> SafeString:
+    """Django's json_script in strict JSON: NaN and infinities (numpy ones too, at any depth)
+    are null, so the browser's JSON.parse of the page figures cannot fail on them."""
+    return json_script(value, element_id, encoder=FiniteJSONEncoder)
 
 
 @register.filter

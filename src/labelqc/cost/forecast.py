@@ -26,6 +26,7 @@ from scipy import stats
 from labelqc.cost._validate import check_scalar, raise_first
 from labelqc.cost.defaults import DEFAULT_CONFIDENCE
 from labelqc.cost.errors import CostInputError
+from labelqc.cost.limits import MAX_ITEMS
 from labelqc.cost.report import json_ready, ratio_or_none
 
 _NEEDED = ("period", "total_cost", "accepted_labels")
@@ -161,13 +162,14 @@ def forecast_to_finish(
     """Cost to date, cost per accepted label, forecast to finish and (with a budget) its status.
 
     ``costs``: an ``actual_costs`` frame (needs period, total_cost, accepted_labels).
-    ``remaining_items``: labels still to be accepted. Returns a JSON-ready dict: cost_to_date,
-    accepted_to_date, items_to_date, cost_per_accepted_label (None with none accepted) and its
-    interval, forecast_to_finish and estimate_at_completion ({point, lower, upper}; bounds None
-    with interval_reason), by_period, and budget (``budget_status``) or None.
+    ``remaining_items``: labels still to be accepted (at most labelqc.cost.limits.MAX_ITEMS).
+    Returns a JSON-ready dict: cost_to_date, accepted_to_date, items_to_date,
+    cost_per_accepted_label (None with none accepted) and its interval, forecast_to_finish and
+    estimate_at_completion ({point, lower, upper}; bounds None with interval_reason), by_period,
+    and budget (``budget_status``) or None.
     """
     _check(costs)
-    remaining = check_scalar(remaining_items, "remaining_items")
+    remaining = check_scalar(remaining_items, "remaining_items", high=MAX_ITEMS)
     confidence = check_scalar(confidence, "confidence", low_open=True, high=1.0, high_open=True)
     result = _forecast(_periods(costs), remaining, confidence, _items(costs))
     result["budget"] = (
@@ -208,7 +210,9 @@ def forecast_by(
     empty = costs.iloc[0:0]
     for name in _sorted_keys(set(groups) | set(remaining_items)):
         frame = groups.get(name, empty)
-        remaining = check_scalar(remaining_items[name], f"remaining_items[{name!r}]")
+        remaining = check_scalar(
+            remaining_items[name], f"remaining_items[{name!r}]", high=MAX_ITEMS
+        )
         record = dict(zip(keys, _tuple(name), strict=True))
         record.update(_forecast(_periods(frame), remaining, confidence, _items(frame)))
         budget = None if budgets is None else budgets.get(name)

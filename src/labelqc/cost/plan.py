@@ -33,6 +33,7 @@ from labelqc.cost.defaults import (
     DEFAULT_REVIEW_SHARE,
 )
 from labelqc.cost.errors import CostInputError
+from labelqc.cost.limits import INPUT_LIMITS, MAX_ENGINEERING_COST_PER_ITEM
 from labelqc.cost.rates import RATE_UNITS, Rate, RateCard, unit_cost
 from labelqc.cost.rework import rework_series, validate_series_inputs
 
@@ -148,17 +149,45 @@ def _text_column(frame: pd.DataFrame, field: str) -> np.ndarray:
     return frame[field].astype(object).where(frame[field].notna(), None).to_numpy()
 
 
-def normalize_segments(segments: pd.DataFrame) -> pd.DataFrame:
+def normalize_segments(segments: pd.DataFrame, *, check_limits: bool = True) -> pd.DataFrame:
     """Validate a segments frame and return it with every input column filled in.
 
     Raises CostInputError naming the column and the first offending record. Key columns pass
-    through unchanged (first); the index is kept.
+    through unchanged (first); the index is kept. ``check_limits`` also refuses values above
+    their ``labelqc.cost.limits`` bound (False: only the model's own domain, for pricing a frame
+    that was accepted before, whose overflowing total is then reported as None).
     """
-    keys, inputs = _validated_inputs(segments)
+    keys, inputs = _validated_inputs(segments, check_limits=check_limits)
     return pd.concat([keys, pd.DataFrame(inputs, index=keys.index)], axis=1)
 
 
-def _validated_inputs(segments: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+def _check_limits(num: dict[str, np.ndarray], index: pd.Index) -> None:
+    """Refuse values above their bound (labelqc.cost.limits): their costs could overflow."""
+    for field, high in INPUT_LIMITS.items():
+        values = num[field]
+        check_range(
+            values,
+            field,
+            index,
+            high=high,
+            low_open=field == "batch_size",
+            where=~np.isnan(values),
+        )
+    with np.errstate(over="ignore"):
+        per_item = num["engineering_cost_per_batch"] / num["batch_size"]
+    raise_first(
+        per_item > MAX_ENGINEERING_COST_PER_ITEM,
+        "batch_size",
+        f"must be at least engineering_cost_per_batch / {MAX_ENGINEERING_COST_PER_ITEM:g} "
+        f"(an engineering overhead of at most {MAX_ENGINEERING_COST_PER_ITEM:g} per item)",
+        num["batch_size"],
+        index,
+    )
+
+
+def _validated_inputs(
+    segments: pd.DataFrame, *, check_limits: bool = True
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """The key columns and every input column as an array (defaults filled), validated."""
     if not isinstance(segments, pd.DataFrame):
         raise CostInputError("segments", f"must be a DataFrame, got {type(segments).__name__}")
@@ -238,6 +267,8 @@ def _validated_inputs(segments: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, n
             index,
         )
         check_range(num[field], field, index, where=~missing)
+    if check_limits:
+        _check_limits(num, index)
     inputs = {**num, "rate_unit": rate_unit, "reviewer_rate_unit": reviewer_unit}
     return keys, {column: inputs[column] for column in SEGMENT_INPUT_COLUMNS}
 
@@ -253,56 +284,72 @@ def plan_costs(segments: pd.DataFrame | Iterable[Segment]) -> pd.DataFrame:
     defects follow ``labelqc.cost.rework`` with catch rate s x recall. Every item ends accepted
     (defects past QA are accepted defective), so accepted_labels = N.
     Returns the key columns plus n_items and the COST_FRAME_COLUMNS.
+
+    The ``labelqc.cost.limits`` bounds are not checked here, so a frame accepted before them
+    still prices: a cost too large for a float is inf (None in the JSON reports).
     """
     if not isinstance(segments, pd.DataFrame):
         segments = segments_frame(segments)
-    keys, seg = _validated_inputs(segments)
+    keys, seg = _validated_inputs(segments, check_limits=False)
     n = seg["n_items"]
-    direct_per_item = unit_cost(
-        seg["rate_unit"],
-        seg["rate_amount"],
-        seg["objects_per_item"],
-        seg["annotation_hours_per_item"],
-    )
-    reviewer_amount = seg["reviewer_rate_amount"]
-    review_per_pass = np.where(
-        np.isnan(reviewer_amount),
-        DEFAULT_REVIEW_COST_RATIO * direct_per_item,
-        unit_cost(
-            seg["reviewer_rate_unit"],
-            reviewer_amount,
+    # Inputs beyond the limits may overflow (inf, and inf - inf = NaN): those totals are reported
+    # as None, so the float warnings say nothing new.
+    with np.errstate(over="ignore", invalid="ignore"):
+        direct_per_item = unit_cost(
+            seg["rate_unit"],
+            seg["rate_amount"],
             seg["objects_per_item"],
-            seg["review_hours_per_item"],
-        ),
-    )
-    share, recall = seg["review_share"], seg["review_recall"]
-    series = rework_series(
-        n,
-        seg["defect_rate"],
-        seg["correction_error_rate"],
-        catch_rate=share * recall,
-        rereview_recall=recall,
-        max_cycles=seg["max_cycles"],
-    )
-    correction_cost = seg["correction_effort"] * direct_per_item + review_per_pass
-    components = {
-        "direct_cost": n * direct_per_item,
-        "review_cost": n * share * review_per_pass,
-        "rework_cost": series.corrections * correction_cost,
-        "engineering_cost": n / seg["batch_size"] * seg["engineering_cost_per_batch"],
-        "remediation_cost": series.escaped_defects * seg["remediation_cost_per_escape"],
+            seg["annotation_hours_per_item"],
+        )
+        reviewer_amount = seg["reviewer_rate_amount"]
+        review_per_pass = np.where(
+            np.isnan(reviewer_amount),
+            DEFAULT_REVIEW_COST_RATIO * direct_per_item,
+            unit_cost(
+                seg["reviewer_rate_unit"],
+                reviewer_amount,
+                seg["objects_per_item"],
+                seg["review_hours_per_item"],
+            ),
+        )
+        share, recall = seg["review_share"], seg["review_recall"]
+        series = rework_series(
+            n,
+            seg["defect_rate"],
+            seg["correction_error_rate"],
+            catch_rate=share * recall,
+            rereview_recall=recall,
+            max_cycles=seg["max_cycles"],
+        )
+        correction_cost = seg["correction_effort"] * direct_per_item + review_per_pass
+        components = {
+            "direct_cost": n * direct_per_item,
+            "review_cost": n * share * review_per_pass,
+            "rework_cost": series.corrections * correction_cost,
+            # Per item first: n / a tiny batch_size is inf, and inf x 0 overhead would be NaN.
+            "engineering_cost": n * (seg["engineering_cost_per_batch"] / seg["batch_size"]),
+            "remediation_cost": series.escaped_defects * seg["remediation_cost_per_escape"],
+        }
+        total = np.zeros(len(n))
+        for column in COST_COMPONENTS:
+            total = total + components[column]
+    outputs = {
+        **components,
+        "total_cost": total,
+        "corrections": series.corrections,
+        "escaped_defects": series.escaped_defects,
     }
-    total = np.zeros(len(n))
-    for column in COST_COMPONENTS:
-        total = total + components[column]
+    # Finite inputs give NaN only after an overflow (inf - inf, inf x 0), and sums skip NaN (a
+    # total far too small): such a value is inf, "too large for a float", like the overflow.
+    outputs = {key: np.where(np.isnan(values), np.inf, values) for key, values in outputs.items()}
     computed = pd.DataFrame(
         {
             "n_items": n,
-            **components,
-            "total_cost": total,
+            **{column: outputs[column] for column in COST_COMPONENTS},
+            "total_cost": outputs["total_cost"],
             "accepted_labels": n,
-            "corrections": series.corrections,
-            "escaped_defects": series.escaped_defects,
+            "corrections": outputs["corrections"],
+            "escaped_defects": outputs["escaped_defects"],
         },
         index=keys.index,
     )

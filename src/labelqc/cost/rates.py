@@ -16,6 +16,7 @@ from labelqc.cost.defaults import (
     DEFAULT_REMEDIATION_COST_PER_ESCAPE,
 )
 from labelqc.cost.errors import CostInputError
+from labelqc.cost.limits import INPUT_LIMITS, MAX_ENGINEERING_COST_PER_ITEM, MAX_RATE_AMOUNT
 
 # "label" = one completed labeling task on one item (image or frame), whatever it contains.
 RATE_UNITS: tuple[str, ...] = ("label", "object", "hour")
@@ -23,7 +24,8 @@ RATE_UNITS: tuple[str, ...] = ("label", "object", "hour")
 
 @dataclass(frozen=True)
 class Rate:
-    """A price: ``amount`` (currency units, >= 0) per ``unit`` ("label", "object" or "hour")."""
+    """A price: ``amount`` (currency units, 0 to MAX_RATE_AMOUNT) per ``unit`` ("label", "object"
+    or "hour")."""
 
     unit: str
     amount: float
@@ -33,7 +35,9 @@ class Rate:
             raise CostInputError(
                 "unit", f"must be one of {', '.join(RATE_UNITS)}; got {self.unit!r}"
             )
-        object.__setattr__(self, "amount", check_scalar(self.amount, "amount"))
+        object.__setattr__(
+            self, "amount", check_scalar(self.amount, "amount", high=MAX_RATE_AMOUNT)
+        )
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class RateCard:
     ``correction_effort``: share of the item's direct cost paid per correction cycle.
     ``engineering_cost_per_batch`` / ``batch_size``: overhead spread over the items of a batch.
     ``remediation_cost_per_escape``: downstream cost of one defect that escapes QA.
+    Every number has an upper bound (``labelqc.cost.limits``), and the overhead per item
+    (engineering_cost_per_batch / batch_size) is at most MAX_ENGINEERING_COST_PER_ITEM.
     """
 
     vendor: str
@@ -73,10 +79,19 @@ class RateCard:
             "engineering_cost_per_batch",
             "remediation_cost_per_escape",
         ):
-            object.__setattr__(self, name, check_scalar(getattr(self, name), name))
-        object.__setattr__(
-            self, "batch_size", check_scalar(self.batch_size, "batch_size", low_open=True)
+            value = check_scalar(getattr(self, name), name, high=INPUT_LIMITS[name])
+            object.__setattr__(self, name, value)
+        batch_size = check_scalar(
+            self.batch_size, "batch_size", low_open=True, high=INPUT_LIMITS["batch_size"]
         )
+        if self.engineering_cost_per_batch / batch_size > MAX_ENGINEERING_COST_PER_ITEM:
+            raise CostInputError(
+                "batch_size",
+                f"must be at least engineering_cost_per_batch / {MAX_ENGINEERING_COST_PER_ITEM:g}"
+                f" (an engineering overhead of at most {MAX_ENGINEERING_COST_PER_ITEM:g} per "
+                f"item), got {batch_size!r}",
+            )
+        object.__setattr__(self, "batch_size", batch_size)
 
 
 def rate_cards_frame(cards: Sequence[RateCard]) -> pd.DataFrame:
