@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 
-from apps.annotations.models import Source
 from apps.audit.services import audit, snapshot
 from apps.common.exceptions import ServiceValidationError
 from apps.items.models import Item
@@ -48,7 +47,6 @@ from apps.projects.models import LabelClass
 from labelqc.prelabel import PrelabelError, PrelabelResult, aggregate_item, image_sha256
 
 AUTOMATIC = "none"
-ANSWER_SOURCES = (Source.HUMAN, Source.CONSENSUS)
 
 
 def _check_class(project_id: int, label_class: int | None) -> None:
@@ -201,7 +199,7 @@ def _prepare_item(job: Job, row_id: int, item_id: int) -> _Prepared | None:
     """Prompts and pixels of a claimed row; None when the row was closed (skipped / failed)."""
     params = job.params
     item = Item.objects.get(pk=item_id)
-    if item.is_gold and params["prompt_source"] in ANSWER_SOURCES:
+    if item.is_gold and params["prompt_source"] in selectors.LABELED_SOURCES:
         # Drafts from other annotators' boxes on a honeypot would hand the next annotator their
         # answers and skew the gold score; detector prompts and automatic masks are fine.
         reason = f"gold item: {params['prompt_source']} boxes there are annotators' answers"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.audit.services import audit, audited_change
@@ -35,10 +36,10 @@ def gold_items_required(project: Project) -> int:
     return max(1, project.honeypot_initial_count)
 
 
-def unseen_gold(member: Annotator, project: Project) -> int:
-    """How many of the project's gold items the member has never been served."""
+def unseen_gold_items(member: Annotator, project: Project) -> QuerySet[Item]:
+    """The project's gold items the member has never been served."""
     seen = Assignment.objects.filter(annotator=member).values("item_id")
-    return Item.objects.filter(project=project, is_gold=True).exclude(pk__in=seen).count()
+    return Item.objects.filter(project_id=project.pk, is_gold=True).exclude(pk__in=seen)
 
 
 def _alert_key(member: Annotator) -> str:
@@ -148,7 +149,8 @@ def qualification_decide(
         )
         raise ServiceValidationError({"qualification": [why]})
     if qualification == QUALIFICATION_RETAKE:
-        unseen, required = unseen_gold(member, project), gold_items_required(project)
+        unseen = unseen_gold_items(member, project).count()
+        required = gold_items_required(project)
         if unseen < required:
             raise ServiceValidationError(
                 {

@@ -24,6 +24,7 @@ from apps.workflow.services.qualification import (
     QualificationRequired,
     alert_out_of_gold,
     qualification_state,
+    unseen_gold_items,
 )
 from labelqc.honeypot import HoneypotPolicy, serve_gold
 
@@ -77,10 +78,8 @@ def _current(member: Annotator, now) -> Assignment | None:
 
 
 def _gold_assignment(member: Annotator, project: Project, now) -> Assignment | None:
-    seen = Assignment.objects.filter(annotator=member).values("item_id")
     gold = (
-        Item.objects.filter(project_id=project.pk, is_gold=True)
-        .exclude(pk__in=seen)
+        unseen_gold_items(member, project)
         .annotate(uses=Count("assignments"))
         .order_by("uses", "id")  # least-used gold first keeps usage even
         .first()
@@ -90,6 +89,15 @@ def _gold_assignment(member: Annotator, project: Project, now) -> Assignment | N
     return Assignment.objects.create(
         project_id=project.pk, item=gold, annotator=member, is_gold=True, **_lease(project, now)
     )
+
+
+# A leased slot given back: open again, to anyone.
+BACK_TO_POOL = {
+    "annotator": None,
+    "status": AssignmentStatus.OPEN,
+    "leased_at": None,
+    "lease_expires_at": None,
+}
 
 
 def _qualification_work(member: Annotator, project: Project, now) -> Assignment | None:
@@ -110,7 +118,7 @@ def _qualification_work(member: Annotator, project: Project, now) -> Assignment 
         return held_gold
     Assignment.objects.filter(
         annotator=member, is_gold=False, status=AssignmentStatus.LEASED
-    ).update(annotator=None, status=AssignmentStatus.OPEN, leased_at=None, lease_expires_at=None)
+    ).update(**BACK_TO_POOL)
     return _gold_assignment(member, project, now)
 
 
@@ -305,9 +313,7 @@ def release(*, member: Annotator, assignment: Assignment) -> bool:
             return bool(deleted)
         released = Assignment.objects.filter(
             pk=assignment.pk, annotator=member, status=AssignmentStatus.LEASED
-        ).update(
-            annotator=None, status=AssignmentStatus.OPEN, leased_at=None, lease_expires_at=None
-        )
+        ).update(**BACK_TO_POOL)
         if released:
             SkippedItem.objects.bulk_create(
                 [
